@@ -1,0 +1,158 @@
+"""Initial structures, checks on positions, and conversion to and from ASE / extxyz."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+from ase import Atoms
+from ase.io import read, write
+
+from .errors import StructureError
+from .potentials import LJ_ELEMENT, Potential
+from .systems import System
+
+#: ASE symbol standing for a Lennard-Jones particle
+ASE_LJ_SYMBOL = "X"
+#: atoms closer than this fraction of the nearest-neighbour distance count as overlapping
+OVERLAP_FRACTION = 0.3
+
+
+def _rng(seed: int | np.random.Generator, *stream: int) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng([int(seed), *stream])
+
+
+def _displacements(a: np.ndarray, b: np.ndarray, cell: float | None) -> np.ndarray:
+    d = a[:, None, :] - b[None, :, :]
+    if cell is not None:
+        d -= cell * np.round(d / cell)
+    return d
+
+
+def random_positions(
+    system: System,
+    seed: int | np.random.Generator,
+    min_distance_fraction: float = 0.7,
+    expansion: float = 1.2,
+) -> np.ndarray:
+    """Random positions (N, 3), reproducible from ``seed``.
+
+    Clusters: uniform in a sphere of ``expansion`` times the radius at condensed
+    density; periodic systems: uniform in the cell. Atoms are inserted one by one at
+    least ``min_distance_fraction`` nearest-neighbour distances apart.
+    """
+    rng = _rng(seed)
+    d_min = min_distance_fraction * system.nearest_neighbour()
+    cell = system.cell_length() if system.periodic else None
+    radius = system.cluster_radius() * expansion
+    placed = np.zeros((0, 3))
+    attempts = 0
+    while len(placed) < system.n_atoms:
+        if cell is not None:
+            trial = rng.uniform(0.0, cell, size=3)
+        else:
+            direction = rng.normal(size=3)
+            trial = direction / np.linalg.norm(direction) * radius * rng.uniform() ** (1 / 3)
+        if len(placed) == 0 or np.min(np.linalg.norm(_displacements(trial[None], placed, cell)[0], axis=1)) >= d_min:
+            placed = np.vstack([placed, trial])
+            attempts = 0
+            continue
+        attempts += 1
+        if attempts > 2000:
+            if cell is not None:
+                raise StructureError(
+                    f"cannot place {system.n_atoms} atoms {d_min:.3f} apart in a cell of "
+                    f"{cell:.3f}; lower the density"
+                )
+            radius *= 1.05
+            attempts = 0
+    return placed if cell is None else placed % cell
+
+
+def random_batch(system: System, n_replicas: int, seed: int) -> np.ndarray:
+    """``n_replicas`` independent random structures (B, N, 3); replica i uses stream (seed, i)."""
+    return np.stack([random_positions(system, _rng(seed, i)) for i in range(n_replicas)])
+
+
+def closest_pair(positions: np.ndarray, cell: float | None = None) -> tuple[float, int, int]:
+    """Smallest interatomic distance and the two atoms (minimum image when ``cell``)."""
+    d = np.linalg.norm(_displacements(positions, positions, cell), axis=-1)
+    np.fill_diagonal(d, np.inf)
+    i, j = np.unravel_index(np.argmin(d), d.shape)
+    return float(d[i, j]), int(min(i, j)), int(max(i, j))
+
+
+def check_positions(system: System, positions: np.ndarray) -> np.ndarray:
+    """Validate one structure (N, 3) or a batch (B, N, 3); return it as float array.
+
+    Raises :class:`StructureError` for a wrong shape, non-finite coordinates or atoms
+    on top of each other.
+    """
+    x = np.asarray(positions, dtype=float)
+    if x.shape[-2:] != (system.n_atoms, 3):
+        raise StructureError(
+            f"positions of shape {x.shape} do not fit {system.formula}: expected (..., {system.n_atoms}, 3)"
+        )
+    batch = x.reshape(-1, system.n_atoms, 3)
+    bad = ~np.isfinite(batch).all(axis=(1, 2))
+    if bad.any():
+        raise StructureError(
+            f"non-finite coordinates (NaN or inf) in structure(s) {np.flatnonzero(bad).tolist()}"
+        )
+    limit = OVERLAP_FRACTION * system.nearest_neighbour()
+    cell = system.cell_length() if system.periodic else None
+    for b, xb in enumerate(batch):
+        if system.n_atoms < 2:
+            break
+        dist, i, j = closest_pair(xb, cell)
+        if dist < limit:
+            where = f" of structure {b}" if batch.shape[0] > 1 else ""
+            raise StructureError(
+                f"atoms {i} and {j}{where} are {dist:.4f} apart, closer than {limit:.3f} "
+                f"({OVERLAP_FRACTION} of the nearest-neighbour distance): they sit on top of each "
+                "other. Move them apart or generate a random start."
+            )
+    return x
+
+
+def to_atoms(system: System, positions: np.ndarray, **info: object) -> Atoms:
+    """An ``ase.Atoms`` for one structure; ``info`` goes to ``atoms.info`` (e.g. energy)."""
+    symbols = [ASE_LJ_SYMBOL if s == LJ_ELEMENT else s for s in system.symbols]
+    atoms = Atoms(symbols=symbols, positions=np.asarray(positions, dtype=float))
+    if system.periodic:
+        atoms.cell = [system.cell_length()] * 3
+        atoms.pbc = True
+    atoms.info.update({"system": system.formula, "potential": system.potential.name, **info})
+    return atoms
+
+
+def from_atoms(atoms: Atoms, potential: Potential | str | None = None) -> tuple[System, np.ndarray]:
+    """System and positions of an ``ase.Atoms``, atoms reordered element by element."""
+    symbols = [LJ_ELEMENT if s == ASE_LJ_SYMBOL else s for s in atoms.get_chemical_symbols()]
+    elements = list(dict.fromkeys(symbols))
+    order = np.concatenate([[i for i, s in enumerate(symbols) if s == e] for e in elements]).astype(int)
+    formula = "".join(f"{e}{symbols.count(e)}" for e in elements)
+    periodic = bool(np.any(atoms.pbc))
+    density = None
+    if periodic:
+        lengths = atoms.cell.lengths()
+        if not (np.allclose(atoms.cell.angles(), 90.0) and np.allclose(lengths, lengths[0])):
+            raise StructureError("only cubic periodic cells are supported")
+        density = len(atoms) / atoms.get_volume()
+    system = System.parse(formula, potential, "periodic" if periodic else "cluster", density)
+    return system, check_positions(system, atoms.positions[order])
+
+
+def write_extxyz(path: str | Path, structures: Iterable[Atoms]) -> None:
+    """Write structures (with their ``info``) to an extended-XYZ file."""
+    write(str(path), list(structures), format="extxyz")
+
+
+def read_extxyz(path: str | Path) -> list[Atoms]:
+    """Read all structures of an extended-XYZ file."""
+    if not Path(path).is_file():
+        raise StructureError(f"structure file {path} not found")
+    return read(str(path), index=":", format="extxyz")

@@ -1,0 +1,1 @@
+"""Potential parameter files, installed as ``lopt_lammps.potential_files``."""
