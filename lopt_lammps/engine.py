@@ -1,43 +1,44 @@
 """One LAMMPS instance holding B independent replicas of a system.
 
-Replicas are atoms with molecule ID ``b + 1``, and the neighbour list excludes every
-pair of atoms from different molecules (``neigh_modify exclude molecule/inter``), so
-replicas never interact whatever their positions:
+Replicas are atoms with molecule ID ``b + 1`` and the neighbour list excludes every pair
+of atoms from different molecules (``neigh_modify exclude molecule/inter``), so replicas
+never interact, whatever their positions; :mod:`.replica_layout` keeps free clusters in
+separate slots besides (and reports clusters that dissociate).
 
-* free clusters sit on a cubic grid of slots farther apart than the cutoff (which also
-  keeps neighbour binning cheap); a cluster whose centre drifts is recentred in its slot,
-  and one that spreads beyond its slot raises :class:`ReplicaEscapeError`;
-* periodic cells all occupy the same periodic box, on top of each other.
+Positions handed to and received from callers are in each replica's own frame: cluster
+coordinates relative to the slot, periodic coordinates unwrapped. Every evaluation
+happens inside a LAMMPS ``run`` through ``fix external pf/callback``:
 
-Positions given to and received from callers are in each replica's own frame:
-cluster coordinates relative to the slot centre, periodic coordinates unwrapped.
+* :meth:`BatchedEngine.run` calls a Python function at each step, which returns the next
+  positions (the way optimizers run inside LAMMPS);
+* :meth:`BatchedEngine.energy_forces` keeps one ``run`` open in a worker thread between
+  calls and hands it positions to evaluate, so each call costs one MD step, not a set-up.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Callable
+import queue
+import threading
+from typing import Any, Callable
 
 import numpy as np
 
-from .errors import EngineError, PotentialError, ReplicaEscapeError, StructureError
+from .errors import EngineError, PotentialError, StructureError
 from .lammps_runtime import Accelerator, start_lammps
+from .replica_layout import ReplicaLayout
 from .structures import check_positions
 from .systems import System
 
-#: callback(x, f, e) -> next positions, all (B, N, 3) / (B,) arrays in replica frames
+#: callback(x, f, e) -> next positions; (B, N, 3), (B, N, 3), (B,) arrays in replica frames
 StepCallback = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 _SKIN = {"lj": 0.3, "metal": 1.0}
+_FOREVER = 1_000_000_000
+_CLOSE = object()
 
 
 class BatchedEngine:
-    """Energies and forces of ``n_replicas`` copies of ``system`` from one LAMMPS instance.
-
-    ``energy_forces(x)`` evaluates positions (B, N, 3); ``run(n, callback)`` performs n
-    evaluations inside a LAMMPS ``run`` through ``fix external pf/callback``, the callback
-    returning the positions to evaluate next.
-    """
+    """Energies and forces of ``n_replicas`` copies of ``system`` from one LAMMPS instance."""
 
     def __init__(
         self,
@@ -53,52 +54,36 @@ class BatchedEngine:
         self.n_replicas = n_replicas
         self.n_atoms = system.n_atoms
         self.cutoff = system.potential.cutoff(system.elements)
-        self.skin = _SKIN[system.potential.units]
-        #: farthest an atom of a free cluster may be from its centre before it counts as escaped
-        self.slot_radius = slot_radius or max(2.0 * system.cluster_radius(), system.cluster_radius() + self.cutoff)
-        self.offsets = self._slot_offsets()
-        self.lmp = start_lammps(accelerator, log_file)
-        self._callback: StepCallback | None = None
-        self._stop = False
-        self._error: BaseException | None = None
-        self._order: np.ndarray | None = None
+        self.layout = ReplicaLayout(system, n_replicas, self.cutoff, _SKIN[system.potential.units], slot_radius)
+        #: number of evaluations handed to callers so far
         self.evaluations = 0
+        self._current: np.ndarray | None = None
+        self._handler: Callable[[np.ndarray, np.ndarray], None] | None = None
+        self._stop = False
+        self._worker: threading.Thread | None = None
+        self.lmp: Any = start_lammps(accelerator, log_file)
         try:
             self._build()
         except Exception:
             self.close()
             raise
 
+    @property
+    def slot_radius(self) -> float:
+        return self.layout.slot_radius
+
     # -- set-up ---------------------------------------------------------------------
-
-    def _slot_offsets(self) -> np.ndarray:
-        if self.system.periodic:
-            return np.zeros((self.n_replicas, 3))
-        side = math.ceil(self.n_replicas ** (1 / 3))
-        self.spacing = 2 * self.slot_radius + self.cutoff + self.skin
-        grid = np.array([(i, j, k) for i in range(side) for j in range(side) for k in range(side)])
-        return grid[: self.n_replicas] * self.spacing
-
-    def _box_commands(self) -> list[str]:
-        if self.system.periodic:
-            length = self.system.cell_length()
-            return ["boundary p p p", f"region lopt_box block 0 {length!r} 0 {length!r} 0 {length!r}"]
-        lo = -self.slot_radius - self.skin
-        hi = self.offsets.max(axis=0) + self.slot_radius + self.skin
-        bounds = " ".join(f"{lo!r} {float(h)!r}" for h in hi)
-        return ["boundary m m m", f"region lopt_box block {bounds}"]
 
     def _build(self) -> None:
         system = self.system
-        commands = [
+        self._commands([
             f"units {system.potential.units}",
             "atom_style atomic",
             "atom_modify map array sort 0 0.0",
-            *self._box_commands(),
+            *self.layout.box_commands(),
             f"create_box {len(system.elements)} lopt_box",
             "fix lopt_mol all property/atom mol ghost yes",
-        ]
-        self._commands(commands)
+        ])
         try:
             self._commands(system.potential.lammps_commands(system.elements))
         except EngineError as err:
@@ -107,23 +92,25 @@ class BatchedEngine:
                 "potential file, or regenerate it."
             ) from err
         self._commands([
-            f"neighbor {self.skin!r} bin",
+            f"neighbor {self.layout.skin!r} bin",
             "neigh_modify every 1 delay 0 check yes exclude molecule/inter all",
             "compute lopt_pe all pe/atom",
-            # requesting per-atom energies every step makes LAMMPS tally them every step
+            # asking for per-atom energies every step makes LAMMPS tally them every step
             "fix lopt_tally all ave/atom 1 1 1 c_lopt_pe",
             "fix lopt_ext all external pf/callback 1 1",
-            "thermo_style custom step pe",
+            "variable lopt_halt internal 0",
+            "fix lopt_halt all halt 1 v_lopt_halt > 0.5 error continue message no",
             "thermo 0",
         ])
         n_total = self.n_replicas * self.n_atoms
         types = np.tile(system.types, self.n_replicas)
-        start = np.zeros((self.n_replicas, self.n_atoms, 3)) + self.offsets[:, None, :]
+        start = np.broadcast_to(self.layout.offsets, (self.n_replicas, self.n_atoms, 3))
         self.lmp.create_atoms(n_total, list(range(1, n_total + 1)), types.tolist(), start.ravel().tolist())
         tags = self.lmp.numpy.extract_atom("id")[:n_total]
         self.lmp.numpy.extract_atom("molecule")[:n_total] = (tags - 1) // self.n_atoms + 1
+        self._identity = np.arange(1, n_total + 1, dtype=tags.dtype)
+        self._image_bits = [self.lmp.extract_setting(k) for k in ("IMGMASK", "IMGMAX", "IMGBITS", "IMG2BITS")]
         self.lmp.set_fix_external_callback("lopt_ext", self._on_step)
-        self._has_positions = False
 
     def _commands(self, commands: list[str]) -> None:
         for command in commands:
@@ -132,159 +119,217 @@ class BatchedEngine:
             except Exception as err:
                 raise EngineError(f"LAMMPS command {command!r} failed: {err}") from err
 
-    # -- atom order and frames --------------------------------------------------------
+    # -- LAMMPS arrays <-> replica arrays ---------------------------------------------
 
-    def _index(self, tags: np.ndarray) -> np.ndarray:
-        """Row of each atom in the (B*N) replica-major order, from LAMMPS atom IDs."""
-        if self._order is None or len(self._order) != len(tags) or not np.array_equal(self._tags_seen, tags):
-            self._tags_seen = tags.copy()
-            self._order = np.argsort(tags)
-        return self._order
+    def _order(self, tags: np.ndarray) -> np.ndarray | None:
+        """Permutation from LAMMPS order to replica order (``None``: already in order)."""
+        return None if (tags[: len(self._identity)] == self._identity).all() else np.argsort(tags)
 
-    def _image_shift(self, nlocal: int) -> np.ndarray:
-        """Unwrapping shift (nlocal, 3) of periodic atoms from their image flags."""
-        image = self.lmp.numpy.extract_atom("image")[:nlocal].astype(np.int64)
-        mask, middle, bits, bits2 = (self.lmp.extract_setting(k) for k in ("IMGMASK", "IMGMAX", "IMGBITS", "IMG2BITS"))
+    def _image_shift(self, count: int) -> np.ndarray:
+        """Unwrapping shift (count, 3) of periodic atoms from their image flags."""
+        mask, middle, bits, bits2 = self._image_bits
+        image = self.lmp.numpy.extract_atom("image")[:count].astype(np.int64)
         flags = np.stack([image & mask, (image >> bits) & mask, image >> bits2], axis=1) - middle
         return flags * self.system.cell_length()
 
-    def _read(self, nlocal: int, tags: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Positions, forces and per-replica energies in replica order and frames."""
-        order = self._index(tags)
-        shape = (self.n_replicas, self.n_atoms, 3)
-        pos = x[:nlocal]
+    def _gather(self, x: np.ndarray, order: np.ndarray | None) -> np.ndarray:
+        count = self.n_replicas * self.n_atoms
+        pos = x[:count]
         if self.system.periodic:
-            pos = pos + self._image_shift(nlocal)
-        positions = pos[order].reshape(shape) - self.offsets[:, None, :]
-        forces = self.lmp.numpy.extract_atom("f")[:nlocal][order].reshape(shape)
-        per_atom = self.lmp.numpy.extract_compute("lopt_pe", 1, 1)[:nlocal][order]
-        energies = per_atom.reshape(self.n_replicas, self.n_atoms).sum(axis=1)
-        return positions, forces.copy(), energies
+            pos = pos + self._image_shift(count)
+        if order is not None:
+            pos = pos[order]
+        return pos.reshape(self.n_replicas, self.n_atoms, 3) - self.layout.offsets
 
-    def _write(self, x_lammps: np.ndarray, nlocal: int, tags: np.ndarray, positions: np.ndarray) -> None:
-        """Store replica-frame positions into LAMMPS' coordinate array."""
+    def _scatter(self, x: np.ndarray, order: np.ndarray | None, positions: np.ndarray) -> None:
         if not np.isfinite(positions).all():
             bad = np.flatnonzero(~np.isfinite(positions).all(axis=(1, 2))).tolist()
             raise StructureError(f"non-finite positions for replica(s) {bad}; they were not applied")
-        if not self.system.periodic:
-            positions = self._contain(positions)
-        flat = (positions + self.offsets[:, None, :]).reshape(-1, 3)
-        order = self._index(tags)
+        positions = self.layout.contain(positions)
+        flat = (positions + self.layout.offsets).reshape(-1, 3)
+        count = len(flat)
         if self.system.periodic:
-            flat = flat - self._image_shift(nlocal)[order]
-        x_lammps[order] = flat
-        self._has_positions = True
+            shift = self._image_shift(count)
+            flat = flat - (shift if order is None else shift[order])
+        if order is None:
+            x[:count] = flat
+        else:
+            x[order] = flat
+        self._current = positions
 
-    def _contain(self, positions: np.ndarray) -> np.ndarray:
-        """Recentre drifted clusters; raise if one spreads beyond its slot."""
-        centres = positions.mean(axis=1, keepdims=True)
-        relative = positions - centres
-        extent = np.linalg.norm(relative, axis=2).max(axis=1)
-        escaped = np.flatnonzero(extent > self.slot_radius).tolist()
-        if escaped:
-            raise ReplicaEscapeError(
-                f"replica(s) {escaped} of {self.system.formula} spread to {extent.max():.2f} from "
-                f"their centre, beyond the slot radius {self.slot_radius:.2f}: the cluster "
-                "dissociated or exploded. Restart those replicas from new structures, lower the "
-                "step size, or raise slot_radius.",
-                escaped,
+    def _read(self, x: np.ndarray, tags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        order = self._order(tags)
+        count = self.n_replicas * self.n_atoms
+        forces = self.lmp.numpy.extract_atom("f")[:count]
+        per_atom = self.lmp.numpy.extract_compute("lopt_pe", 1, 1)[:count]
+        if order is not None:
+            forces, per_atom = forces[order], per_atom[order]
+        forces = np.array(forces).reshape(self.n_replicas, self.n_atoms, 3)
+        energies = per_atom.reshape(self.n_replicas, self.n_atoms).sum(axis=1)
+        if not (np.isfinite(energies).all() and np.isfinite(forces).all()):
+            bad = ~(np.isfinite(energies) & np.isfinite(forces).all(axis=(1, 2)))
+            raise EngineError(
+                f"LAMMPS returned non-finite energy or forces for replica(s) "
+                f"{np.flatnonzero(bad).tolist()} of {self.system.formula}; the structure is "
+                "broken (overlapping atoms or an exploded step)"
             )
-        drifted = np.linalg.norm(centres[:, 0, :], axis=1) > 0.25 * self.slot_radius
-        return np.where(drifted[:, None, None], relative, positions)
+        return self._gather(x, order), forces, energies, order
+
+    def _on_step(self, _caller: object, _step: int, _nlocal: int, tags: np.ndarray, x: np.ndarray, fext: np.ndarray) -> None:
+        """The ``fix external`` callback: dispatch to the active handler."""
+        fext[:] = 0.0
+        if self._handler is not None and not self._stop:
+            self._handler(x, tags)
+
+    def _halt(self) -> None:
+        self._stop = True
+        self.lmp.set_internal_variable("lopt_halt", 1.0)
+
+    def _run_lammps(self, n_steps: int) -> None:
+        self._stop = False
+        self.lmp.set_internal_variable("lopt_halt", 0.0)
+        self._commands([f"run {n_steps} post no"])
 
     # -- public API -------------------------------------------------------------------
 
     def set_positions(self, positions: np.ndarray, check: bool = True) -> None:
         """Place all replicas; ``positions`` is (B, N, 3), or (N, 3) for every replica."""
+        self._end_session()
+        x = self._validated(positions, check)
+        count = self.n_replicas * self.n_atoms
+        tags = self.lmp.numpy.extract_atom("id")[:count]
+        self._scatter(self.lmp.numpy.extract_atom("x"), self._order(tags), x)
+
+    def _validated(self, positions: np.ndarray, check: bool) -> np.ndarray:
         x = np.asarray(positions, dtype=float)
         if x.ndim == 2:
             x = np.broadcast_to(x, (self.n_replicas, *x.shape))
-        if x.shape[0] != self.n_replicas:
-            raise StructureError(f"expected {self.n_replicas} replicas, got {x.shape[0]}")
-        if check:
-            check_positions(self.system, x)
-        nlocal = self.lmp.extract_global("nlocal")
-        tags = self.lmp.numpy.extract_atom("id")[:nlocal]
-        self._write(self.lmp.numpy.extract_atom("x"), nlocal, tags, x)
+        if x.ndim != 3 or x.shape[0] != self.n_replicas:
+            raise StructureError(f"expected positions of {self.n_replicas} replicas, got shape {x.shape}")
+        return check_positions(self.system, x) if check else x
 
     def positions(self) -> np.ndarray:
         """Current positions (B, N, 3) in replica frames."""
-        nlocal = self.lmp.extract_global("nlocal")
-        tags = self.lmp.numpy.extract_atom("id")[:nlocal]
-        order = self._index(tags)
-        x = self.lmp.numpy.extract_atom("x")[:nlocal]
-        if self.system.periodic:
-            x = x + self._image_shift(nlocal)
-        return x[order].reshape(self.n_replicas, self.n_atoms, 3) - self.offsets[:, None, :]
-
-    def energy_forces(self, positions: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Energies (B,) and forces (B, N, 3) at ``positions`` (default: the current ones)."""
-        if positions is not None:
-            self.set_positions(positions)
-        if not self._has_positions:
+        if self._current is None:
             raise StructureError("no positions set: call set_positions() or pass positions")
-        results: list[tuple[np.ndarray, np.ndarray]] = []
+        return self._current.copy()
 
-        def capture(x: np.ndarray, f: np.ndarray, e: np.ndarray) -> np.ndarray:
-            results.append((e, f))
-            return x
-
-        self.run(1, capture)
-        return results[0]
-
-    def stop(self) -> None:
-        """From inside a callback: end the current :meth:`run` after this evaluation."""
-        self._stop = True
-
-    def run(self, n_evaluations: int, callback: StepCallback, chunk: int = 200) -> int:
-        """Evaluate ``n_evaluations`` times inside LAMMPS ``run``, calling ``callback`` each time.
+    def run(self, n_evaluations: int, callback: StepCallback) -> int:
+        """Evaluate ``n_evaluations`` times inside one LAMMPS ``run``, calling ``callback`` each time.
 
         The callback receives positions, forces and energies of all replicas and returns
         the positions to evaluate next (the last return value stays as the current
         positions). Returns the number of evaluations done (fewer after :meth:`stop`).
-        Non-finite energies or forces raise :class:`EngineError`.
+        Errors raised in the callback, and non-finite energies, end the run and are re-raised.
         """
         if n_evaluations < 1:
             raise EngineError(f"the number of evaluations must be positive, got {n_evaluations}")
-        if not self._has_positions:
+        self._end_session()
+        if self._current is None:
             raise StructureError("no positions set: call set_positions() first")
-        self._callback, self._stop, self._error = callback, False, None
-        done_before = self.evaluations
-        try:
-            while self.evaluations - done_before < n_evaluations and not self._stop:
-                steps = min(chunk, n_evaluations - (self.evaluations - done_before))
-                # a run of k steps calls the fix at set-up and after each step: k + 1 evaluations
-                self._commands([f"run {steps - 1} post no"])
-                if self._error is not None:
-                    raise self._error
-        finally:
-            self._callback = None
-        return self.evaluations - done_before
+        done = 0
+        error: list[BaseException] = []
 
-    def _on_step(self, _caller: object, _step: int, nlocal: int, tags: np.ndarray, x: np.ndarray, fext: np.ndarray) -> None:
-        """The ``fix external`` callback: read, call the user's callback, write back."""
-        fext[:] = 0.0
-        if self._callback is None or self._stop:
-            return
+        def handler(x: np.ndarray, tags: np.ndarray) -> None:
+            nonlocal done
+            try:
+                positions, forces, energies, order = self._read(x, tags)
+                done += 1
+                self.evaluations += 1
+                new = np.asarray(callback(positions, forces, energies), dtype=float)
+                self._scatter(x, order, new)
+            except BaseException as err:  # cannot cross the C callback; re-raised below
+                error.append(err)
+                self._halt()
+                return
+            if done >= n_evaluations:
+                self._halt()
+
+        self._handler = handler
         try:
-            positions, forces, energies = self._read(nlocal, tags, x)
-            self.evaluations += 1
-            bad = ~(np.isfinite(energies) & np.isfinite(forces).all(axis=(1, 2)))
-            if bad.any():
-                raise EngineError(
-                    f"LAMMPS returned non-finite energy or forces for replica(s) "
-                    f"{np.flatnonzero(bad).tolist()} of {self.system.formula}; the structure is "
-                    "probably broken (overlapping atoms or an exploded step)"
-                )
-            new_positions = self._callback(positions, forces, energies)
-            self._write(x, nlocal, tags, np.asarray(new_positions, dtype=float))
-        except BaseException as err:  # exceptions cannot cross the C callback; re-raised by run()
-            self._error = err
-            self._stop = True
+            # a run of k steps calls the fix at set-up and after each step: k + 1 evaluations
+            self._run_lammps(n_evaluations - 1)
+        finally:
+            self._handler = None
+        if error:
+            raise error[0]
+        return done
+
+    def stop(self) -> None:
+        """From inside a :meth:`run` callback: end the run after this evaluation."""
+        self._halt()
+
+    def energy_forces(self, positions: np.ndarray | None = None, check: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Energies (B,) and forces (B, N, 3) at ``positions`` (default: the current ones).
+
+        ``check`` validates the positions first (shape, finite, no overlapping atoms).
+        """
+        if positions is None:
+            if self._current is None:
+                raise StructureError("no positions set: call set_positions() or pass positions")
+            x = self._current
+        else:
+            x = self._validated(positions, check)
+        if self._worker is None:
+            if self._current is None:
+                self.set_positions(x, check=False)
+            self._start_session()
+        self._requests.put(x)
+        kind, payload = self._results.get()
+        if kind == "error":
+            self._end_session()
+            raise payload
+        self.evaluations += 1
+        return payload
+
+    # -- the evaluation session of energy_forces ---------------------------------------
+
+    def _start_session(self) -> None:
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._results: queue.SimpleQueue = queue.SimpleQueue()
+        pending = False
+
+        def handler(x: np.ndarray, tags: np.ndarray) -> None:
+            nonlocal pending
+            try:
+                if pending:  # the positions written last step have just been evaluated
+                    _, forces, energies, _ = self._read(x, tags)
+                    self._results.put(("ok", (energies, forces)))
+                    pending = False
+                request = self._requests.get()
+                if request is _CLOSE:
+                    self._halt()
+                    return
+                self._scatter(x, self._order(tags), request)
+                pending = True
+            except BaseException as err:
+                self._results.put(("error", err))
+                self._halt()
+
+        def work() -> None:
+            try:
+                self._run_lammps(_FOREVER)
+            except BaseException as err:
+                self._results.put(("error", err))
+            finally:
+                self._handler = None
+
+        self._handler = handler
+        self._worker = threading.Thread(target=work, name="lopt-lammps-engine", daemon=True)
+        self._worker.start()
+
+    def _end_session(self) -> None:
+        if self._worker is None:
+            return
+        if self._worker.is_alive():
+            self._requests.put(_CLOSE)
+            self._worker.join()
+        self._worker = None
 
     def close(self) -> None:
-        """Shut the LAMMPS instance down."""
+        """End any open evaluation session and shut LAMMPS down."""
         if getattr(self, "lmp", None) is not None:
+            self._end_session()
             self.lmp.close()
             self.lmp = None
 

@@ -7,6 +7,7 @@ from typing import Iterable
 
 import numpy as np
 from ase import Atoms
+from ase.calculators.singlepoint import SinglePointCalculator
 from ase.io import read, write
 
 from .errors import StructureError
@@ -23,13 +24,6 @@ def _rng(seed: int | np.random.Generator, *stream: int) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng([int(seed), *stream])
-
-
-def _displacements(a: np.ndarray, b: np.ndarray, cell: float | None) -> np.ndarray:
-    d = a[:, None, :] - b[None, :, :]
-    if cell is not None:
-        d -= cell * np.round(d / cell)
-    return d
 
 
 def random_positions(
@@ -56,7 +50,10 @@ def random_positions(
         else:
             direction = rng.normal(size=3)
             trial = direction / np.linalg.norm(direction) * radius * rng.uniform() ** (1 / 3)
-        if len(placed) == 0 or np.min(np.linalg.norm(_displacements(trial[None], placed, cell)[0], axis=1)) >= d_min:
+        gaps = trial - placed
+        if cell is not None:
+            gaps -= cell * np.round(gaps / cell)
+        if len(placed) == 0 or np.einsum("ij,ij->i", gaps, gaps).min() >= d_min**2:
             placed = np.vstack([placed, trial])
             attempts = 0
             continue
@@ -77,12 +74,25 @@ def random_batch(system: System, n_replicas: int, seed: int) -> np.ndarray:
     return np.stack([random_positions(system, _rng(seed, i)) for i in range(n_replicas)])
 
 
+def _squared_distances(batch: np.ndarray, cell: float | None) -> np.ndarray:
+    """Squared interatomic distances (B, N, N) with an infinite diagonal."""
+    if cell is None:
+        sq = np.einsum("bni,bni->bn", batch, batch)
+        d2 = sq[:, :, None] + sq[:, None, :] - 2 * batch @ batch.transpose(0, 2, 1)
+    else:
+        d = batch[:, :, None, :] - batch[:, None, :, :]
+        d -= cell * np.round(d / cell)
+        d2 = np.einsum("bijk,bijk->bij", d, d)
+    n = batch.shape[1]
+    d2[:, np.arange(n), np.arange(n)] = np.inf
+    return np.maximum(d2, 0.0)
+
+
 def closest_pair(positions: np.ndarray, cell: float | None = None) -> tuple[float, int, int]:
     """Smallest interatomic distance and the two atoms (minimum image when ``cell``)."""
-    d = np.linalg.norm(_displacements(positions, positions, cell), axis=-1)
-    np.fill_diagonal(d, np.inf)
-    i, j = np.unravel_index(np.argmin(d), d.shape)
-    return float(d[i, j]), int(min(i, j)), int(max(i, j))
+    d2 = _squared_distances(np.asarray(positions, dtype=float)[None], cell)[0]
+    i, j = np.unravel_index(np.argmin(d2), d2.shape)
+    return float(np.sqrt(d2[i, j])), int(min(i, j)), int(max(i, j))
 
 
 def check_positions(system: System, positions: np.ndarray) -> np.ndarray:
@@ -102,37 +112,41 @@ def check_positions(system: System, positions: np.ndarray) -> np.ndarray:
         raise StructureError(
             f"non-finite coordinates (NaN or inf) in structure(s) {np.flatnonzero(bad).tolist()}"
         )
+    if system.n_atoms < 2:
+        return x
     limit = OVERLAP_FRACTION * system.nearest_neighbour()
     cell = system.cell_length() if system.periodic else None
-    for b, xb in enumerate(batch):
-        if system.n_atoms < 2:
-            break
-        dist, i, j = closest_pair(xb, cell)
-        if dist < limit:
-            where = f" of structure {b}" if batch.shape[0] > 1 else ""
-            raise StructureError(
-                f"atoms {i} and {j}{where} are {dist:.4f} apart, closer than {limit:.3f} "
-                f"({OVERLAP_FRACTION} of the nearest-neighbour distance): they sit on top of each "
-                "other. Move them apart or generate a random start."
-            )
+    closest = _squared_distances(batch, cell).min(axis=(1, 2))
+    if closest.min() < limit**2:
+        b = int(np.argmin(closest))
+        dist, i, j = closest_pair(batch[b], cell)
+        where = f" of structure {b}" if batch.shape[0] > 1 else ""
+        raise StructureError(
+            f"atoms {i} and {j}{where} are {dist:.4f} apart, closer than {limit:.3f} "
+            f"({OVERLAP_FRACTION} of the nearest-neighbour distance): they sit on top of each "
+            "other. Move them apart or generate a random start."
+        )
     return x
 
 
-def to_atoms(system: System, positions: np.ndarray, **info: object) -> Atoms:
-    """An ``ase.Atoms`` for one structure; ``info`` goes to ``atoms.info`` (e.g. energy)."""
+def to_atoms(system: System, positions: np.ndarray, energy: float | None = None, **info: object) -> Atoms:
+    """An ``ase.Atoms`` for one structure; ``energy`` is attached as its calculator result
+    (so ``ase db`` and extxyz keep it), ``info`` goes to ``atoms.info``."""
     symbols = [ASE_LJ_SYMBOL if s == LJ_ELEMENT else s for s in system.symbols]
     atoms = Atoms(symbols=symbols, positions=np.asarray(positions, dtype=float))
     if system.periodic:
         atoms.cell = [system.cell_length()] * 3
         atoms.pbc = True
     atoms.info.update({"system": system.formula, "potential": system.potential.name, **info})
+    if energy is not None:
+        atoms.calc = SinglePointCalculator(atoms, energy=float(energy))
     return atoms
 
 
 def from_atoms(atoms: Atoms, potential: Potential | str | None = None) -> tuple[System, np.ndarray]:
     """System and positions of an ``ase.Atoms``, atoms reordered element by element."""
     symbols = [LJ_ELEMENT if s == ASE_LJ_SYMBOL else s for s in atoms.get_chemical_symbols()]
-    elements = list(dict.fromkeys(symbols))
+    elements = sorted(set(symbols))
     order = np.concatenate([[i for i, s in enumerate(symbols) if s == e] for e in elements]).astype(int)
     formula = "".join(f"{e}{symbols.count(e)}" for e in elements)
     periodic = bool(np.any(atoms.pbc))

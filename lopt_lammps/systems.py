@@ -90,9 +90,10 @@ class System:
     ) -> "System":
         """System from a formula such as ``Ag30Cu8``; the potential defaults from the elements.
 
-        ``size``, when given, must equal the total number of atoms of the formula.
+        Elements are put in alphabetical order (``Cu8Ag30`` is ``Ag30Cu8``). ``size``, when
+        given, must equal the total number of atoms of the formula.
         """
-        counts = parse_formula(formula)
+        counts = sorted(parse_formula(formula))
         total = sum(n for _, n in counts)
         if size is not None and total != size:
             raise ConfigError(f"{formula} has {total} atoms, not the requested {size}")
@@ -146,8 +147,8 @@ class System:
         if not self.periodic:
             raise ConfigError(f"{self.formula} is a free cluster and has no cell")
         if self.density is None:
-            return self.condensed_volume() ** (1 / 3)
-        return (self.n_atoms / self.density) ** (1 / 3)
+            return float(self.condensed_volume() ** (1 / 3))
+        return float((self.n_atoms / self.density) ** (1 / 3))
 
     def cluster_radius(self) -> float:
         """Radius of a sphere holding the cluster at condensed density."""
