@@ -259,6 +259,42 @@ class BatchedEngine:
         """From inside a :meth:`run` callback: end the run after this evaluation."""
         self._halt()
 
+    def minimize(self, style: str = "cg", force_tolerance: float = 1e-6, max_evaluations: int = 10000) -> tuple[int, np.ndarray, np.ndarray]:
+        """Relax all replicas with LAMMPS ``minimize`` (``min_style`` ``style``).
+
+        Stops when the 2-norm of the whole force vector drops below ``force_tolerance``
+        or after ``max_evaluations`` force evaluations. Returns the number of evaluations
+        LAMMPS made (counted through the fix) and the final energies and forces.
+        """
+        self._end_session()
+        if self._current is None:
+            raise StructureError("no positions set: call set_positions() first")
+        count = 0
+
+        def handler(_x: np.ndarray, _tags: np.ndarray) -> None:
+            nonlocal count
+            count += 1
+
+        self._handler = handler
+        self._stop = False
+        self.lmp.set_internal_variable("lopt_halt", 0.0)
+        try:
+            self._commands([
+                f"min_style {style}",
+                f"minimize 0.0 {force_tolerance!r} {max_evaluations} {max_evaluations}",
+            ])
+        finally:
+            self._handler = None
+        self.evaluations += count
+        n_total = self.n_replicas * self.n_atoms
+        tags = self.lmp.numpy.extract_atom("id")[:n_total]
+        relaxed = self._gather(self.lmp.numpy.extract_atom("x"), self._order(tags))
+        self.set_positions(relaxed, check=False)
+        final: list[tuple[np.ndarray, np.ndarray]] = []
+        self.run(1, lambda x, f, e: final.append((e, f)) or x)
+        self.evaluations -= 1  # reading the result is not a new evaluation
+        return count, final[0][0], final[0][1]
+
     def energy_forces(self, positions: np.ndarray | None = None, check: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Energies (B,) and forces (B, N, 3) at ``positions`` (default: the current ones).
 

@@ -41,3 +41,7 @@ class ReplicaEscapeError(EngineError):
     def __init__(self, message: str, replicas: list[int]):
         super().__init__(message)
         self.replicas = replicas
+
+
+class CheckpointError(LoptError):
+    """An optimizer or training checkpoint is missing, corrupt or from an incompatible version."""

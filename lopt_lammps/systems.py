@@ -19,6 +19,8 @@ NEAREST_NEIGHBOUR = {LJ_ELEMENT: 2 ** (1 / 6), "Ag": 2.89, "Cu": 2.56, "Si": 2.3
 #: volume per atom of the condensed phase (fcc for LJ and metals, diamond for Si)
 _VOLUME_PER_ATOM = {e: d**3 / math.sqrt(2) for e, d in NEAREST_NEIGHBOUR.items()}
 _VOLUME_PER_ATOM["Si"] = 5.431**3 / 8
+#: magnitude of the bulk cohesive energy per atom (energy units of the potential)
+COHESIVE_ENERGY = {LJ_ELEMENT: 8.61, "Ag": 2.95, "Cu": 3.50, "Si": 4.3366}
 
 
 def parse_formula(formula: str) -> list[tuple[str, int]]:
@@ -149,6 +151,10 @@ class System:
         if self.density is None:
             return float(self.condensed_volume() ** (1 / 3))
         return float((self.n_atoms / self.density) ** (1 / 3))
+
+    def energy_scale(self) -> float:
+        """Composition-weighted cohesive energy per atom, the natural energy unit."""
+        return sum(COHESIVE_ENERGY.get(e, 3.0) * n for e, n in self.counts) / self.n_atoms
 
     def cluster_radius(self) -> float:
         """Radius of a sphere holding the cluster at condensed density."""

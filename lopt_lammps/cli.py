@@ -1,0 +1,117 @@
+"""The ``lopt-lammps`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import LoptError
+
+EPILOG = """\
+examples:
+  lopt-lammps search Ag30Cu8 --method bh --budget 20000 --seeds 4 --db minima.db
+  lopt-lammps search LJ38 --method learned --budget 20000 --seeds 8 --db minima.db
+  lopt-lammps search Si64 --method fire --budget 50000 --seeds 2 --db si.db
+  lopt-lammps db best minima.db --formula Ag30Cu8 --top 5
+"""
+
+
+def _default_boundary(formula: str) -> str:
+    from .systems import parse_formula
+
+    return "periodic" if {e for e, _ in parse_formula(formula)} == {"Si"} else "cluster"
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .database import write_result
+    from .search import search
+    from .systems import System
+
+    boundary = args.boundary if args.boundary != "auto" else _default_boundary(args.system)
+    system = System.parse(args.system, potential=args.potential, boundary=boundary, density=args.density)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    print(f"searching {system.describe()} with {args.method}, {args.budget} evaluations x {len(seeds)} seeds", file=sys.stderr)
+    result = search(system, args.method, args.budget, seeds, optimizer=args.optimizer, accelerator=args.accelerator)
+    rows = write_result(args.db, result)
+    best = result.best()
+    print(f"{rows} minima written to {args.db}; lowest energy {best.energy:.6f} (seed {best.seed})" if best else "no minima found")
+    return 0
+
+
+def cmd_db_best(args: argparse.Namespace) -> int:
+    from .database import best
+
+    rows = best(args.path, args.formula, args.top)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'id':>5} {'formula':<10} {'energy':>14} {'method':<8} {'seed':>5} {'evaluations':>12}")
+    for r in rows:
+        print(f"{r['id']:>5} {r['formula']:<10} {r['energy']:>14.6f} {r['method']!s:<8} {r['seed']!s:>5} {r['evaluations']!s:>12}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lopt-lammps",
+        description="Global structure search with learned optimizers driving LAMMPS.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"lopt-lammps {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser(
+        "search",
+        help="find low-energy structures of a system and store its minima in a database",
+        description="Run a global search for SYSTEM: each seed is an independent run with BUDGET "
+        "energy+force evaluations; the distinct minima each seed found (relaxed) are added to the "
+        "ase.db database at --db.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    s.add_argument("system", help="formula such as Ag30Cu8, LJ38 or Si64")
+    s.add_argument("--method", required=True, choices=["learned", "bh", "fire", "cg", "adam", "gd"],
+                   help="learned optimizer; basin hopping (with swap moves for alloys); LAMMPS FIRE or CG "
+                   "relaxations from random restarts; Adam; gradient descent")
+    s.add_argument("--budget", type=int, required=True, help="energy+force evaluations per seed")
+    s.add_argument("--seeds", type=int, default=1, help="number of independent runs")
+    s.add_argument("--first-seed", type=int, default=0, help="seeds are first-seed, first-seed+1, ...")
+    s.add_argument("--db", required=True, type=Path, help="ase.db SQLite file to add the minima to")
+    s.add_argument("--optimizer", type=Path, default=None,
+                   help="learned-optimizer checkpoint (default: the shipped pretrained one)")
+    s.add_argument("--potential", default=None, help="potential name (default from the elements): lj, smatb-agcu, sw-si")
+    s.add_argument("--boundary", default="auto", choices=["auto", "cluster", "periodic"],
+                   help="free cluster or periodic cell (auto: periodic for Si, cluster otherwise)")
+    s.add_argument("--density", type=float, default=None,
+                   help="atoms per volume for periodic cells (default: the crystal's)")
+    s.add_argument("--accelerator", default=None, help="LAMMPS accelerator: none, omp[:threads], kokkos[:threads], gpu[:n]")
+    s.set_defaults(func=cmd_search)
+
+    db = sub.add_parser("db", help="query a minima database", description="Query a minima database.")
+    dbsub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    b = dbsub.add_parser("best", help="the lowest-energy structures",
+                         description="List the lowest-energy structures of a database, lowest first.",
+                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    b.add_argument("path", type=Path, help="ase.db file")
+    b.add_argument("--formula", default=None, help="only this system, e.g. Ag30Cu8")
+    b.add_argument("--top", type=int, default=10, help="how many")
+    b.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    b.set_defaults(func=cmd_db_best)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (LoptError, ValueError) as err:
+        print(f"lopt-lammps: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Data files shipped with lopt-lammps (the pretrained optimizer)."""

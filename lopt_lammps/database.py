@@ -1,0 +1,76 @@
+"""The minima database: an ASE SQLite database (``ase db PATH`` lists it).
+
+One row per distinct minimum and seed: the structure, its energy (as the calculator
+energy, so ``ase db`` shows it), and key-value pairs ``system``, ``method``, ``seed``,
+``evaluations`` (when that seed first found it), ``potential``, ``optimizer``,
+``budget``. Every write is one transaction: an interrupted write leaves no row behind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+from ase.db import connect
+
+from .errors import ConfigError
+from .search import SearchResult
+from .structures import to_atoms
+
+#: columns of ``db best``
+BEST_KEYS = ("id", "formula", "energy", "method", "seed", "evaluations", "system", "potential")
+
+
+def _connect(path: str | Path, must_exist: bool = False):
+    path = Path(path)
+    if must_exist and not path.is_file():
+        raise ConfigError(f"database {path} not found")
+    if not must_exist and not path.parent.exists():
+        raise ConfigError(f"folder {path.parent} for the database does not exist")
+    return connect(str(path), type="db")
+
+
+def minima_rows(result: SearchResult, extra: dict[str, Any] | None = None) -> Iterable[tuple[Any, dict[str, Any]]]:
+    """(atoms, key-value pairs) for every minimum of every seed of ``result``."""
+    system = result.system
+    for run in result.runs:
+        for minimum in run.minima:
+            atoms = to_atoms(system, minimum.positions, energy=minimum.energy)
+            atoms.info.clear()
+            pairs = {
+                "system": system.formula,
+                "method": result.method,
+                "seed": int(run.seed),
+                "evaluations": int(minimum.evaluation),
+                "budget": int(result.budget),
+                "potential": system.potential.identity(),
+                "boundary": system.boundary,
+                "n_atoms": system.n_atoms,
+            }
+            if "optimizer" in result.settings:
+                pairs["optimizer"] = str(result.settings["optimizer"])
+            pairs.update(extra or {})
+            yield atoms, pairs
+
+
+def write_result(path: str | Path, result: SearchResult, extra: dict[str, Any] | None = None) -> int:
+    """Add the minima of ``result`` in a single transaction; returns the number of rows."""
+    rows = list(minima_rows(result, extra))
+    with _connect(path) as db:
+        for atoms, pairs in rows:
+            db.write(atoms, key_value_pairs=pairs)
+    return len(rows)
+
+
+def best(path: str | Path, formula: str | None = None, top: int = 10) -> list[dict[str, Any]]:
+    """The ``top`` lowest-energy rows, optionally of one formula (e.g. ``Ag30Cu8``)."""
+    db = _connect(path, must_exist=True)
+    query = {"system": formula} if formula else {}
+    rows = list(db.select(sort="energy", limit=top, **query))
+    out = []
+    for row in rows:
+        record = {key: row.get(key) for key in BEST_KEYS}
+        record["formula"] = row.get("system", row.formula)
+        record["energy"] = float(row.energy)
+        out.append(record)
+    return out

@@ -1,0 +1,36 @@
+"""Adam (Kingma and Ba, 2015) on atomic positions, with a per-atom step cap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .base import State, cap_step
+
+
+@dataclass(frozen=True)
+class Adam:
+    """Adam with the gradient -f; ``learning_rate`` is in length units."""
+
+    learning_rate: float = 0.02
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    max_step: float = 0.2
+    name: str = "adam"
+
+    def init(self, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> State:
+        zeros = torch.zeros_like(x)
+        return {"m": zeros, "v": zeros.clone(), "t": torch.zeros(x.shape[0], dtype=x.dtype)}
+
+    def step(self, state: State, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, State]:
+        g = -f
+        t = state["t"] + 1
+        m = self.beta1 * state["m"] + (1 - self.beta1) * g
+        v = self.beta2 * state["v"] + (1 - self.beta2) * g * g
+        tt = t.view(-1, 1, 1)
+        m_hat = m / (1 - self.beta1**tt)
+        v_hat = v / (1 - self.beta2**tt)
+        dx = -self.learning_rate * m_hat / (v_hat.sqrt() + self.eps)
+        return x + cap_step(dx, self.max_step), {"m": m, "v": v, "t": t}

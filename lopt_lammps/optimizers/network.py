@@ -1,0 +1,199 @@
+"""The learned optimizer's network, shared by every atom, and its checkpoints.
+
+Two variants read the same per-atom features (see :mod:`.learned`):
+
+* ``equivariant``: rotation-invariant features go through an MLP that outputs one
+  coefficient per vector (force, momenta, a noise direction); the step is their
+  weighted sum, so it rotates with the structure and ignores atom order and translation;
+* ``per_coordinate``: the MLP sees, for each Cartesian coordinate separately, the
+  invariant features plus that coordinate of every vector, and outputs the step along it
+  (the classic learned-optimizer layout, not rotation equivariant).
+
+Both start from a linear skip term initialised to Adam-like momentum steps plus an MLP
+whose last layer is zero, so an untrained network behaves like Adam.
+
+All weights live in one flat vector ``theta``, so evolution strategies can perturb it and
+a batch of replicas can each use its own parameters (``theta`` of shape (B, P)).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..errors import CheckpointError
+
+FORMAT = "lopt-lammps/learned-optimizer"
+#: bump when the meaning of theta or of the features changes
+VERSION = 1
+
+#: vectors the step is built from, in this order
+VECTORS = ("force", "momentum_fast", "momentum_mid", "momentum_slow", "noise")
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Architecture and feature settings (lengths in nearest-neighbour units)."""
+
+    variant: str = "equivariant"
+    hidden: tuple[int, ...] = (32, 32)
+    momentum_decays: tuple[float, float, float] = (0.5, 0.9, 0.99)
+    second_moment_decay: float = 0.999
+    radial_centres: tuple[float, ...] = (0.9, 1.0, 1.15, 1.4, 1.75)
+    radial_width: float = 0.15
+    radial_cutoff: float = 2.0
+    step_scale: float = 0.02
+    max_step: float = 0.3
+    initial_skip: tuple[float, ...] = field(default=(0.0, 0.0, 1.0, 0.0, 0.0))
+
+    def __post_init__(self) -> None:
+        if self.variant not in ("equivariant", "per_coordinate"):
+            raise ValueError(f"network variant {self.variant!r} unknown: equivariant or per_coordinate")
+
+    @property
+    def n_invariants(self) -> int:
+        # |f|, |m_k| (3), cos(f, m_k) (3), rms force, radial functions, progress, energy, gap, staleness
+        return 1 + 3 + 3 + 1 + len(self.radial_centres) + 4
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        n_vec = len(VECTORS)
+        if self.variant == "equivariant":
+            return [self.n_invariants, *self.hidden, n_vec]
+        return [self.n_invariants + n_vec, *self.hidden, 1]
+
+
+class LearnedOptimizerNet(nn.Module):
+    """Per-atom network; ``theta`` holds the skip coefficients, then each layer's W and b."""
+
+    def __init__(self, config: NetworkConfig = NetworkConfig(), seed: int = 0):
+        super().__init__()
+        self.config = config
+        self.metadata: dict[str, Any] = {}
+        generator = torch.Generator().manual_seed(seed)
+        parts = [torch.tensor(config.initial_skip, dtype=torch.float64)]
+        sizes = config.layer_sizes
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            last = i == len(sizes) - 2
+            scale = 0.0 if last else (1.0 / n_in) ** 0.5
+            parts.append(torch.randn(n_in * n_out, generator=generator, dtype=torch.float64) * scale)
+            parts.append(torch.zeros(n_out, dtype=torch.float64))
+        self.theta = nn.Parameter(torch.cat(parts))
+
+    @property
+    def n_params(self) -> int:
+        return self.theta.numel()
+
+    def _layers(self, theta: torch.Tensor) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
+        """Split (B, P) parameters into skip (B, K) and per-layer (B, in, out), (B, out)."""
+        n_vec = len(VECTORS)
+        skip = theta[:, :n_vec]
+        offset = n_vec
+        layers = []
+        sizes = self.config.layer_sizes
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            w = theta[:, offset : offset + n_in * n_out].reshape(-1, n_in, n_out)
+            offset += n_in * n_out
+            b = theta[:, offset : offset + n_out]
+            offset += n_out
+            layers.append((w, b))
+        return skip, layers
+
+    @staticmethod
+    def _mlp(x: torch.Tensor, layers: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+        """x (B, M, in) through per-replica layers -> (B, M, out)."""
+        for i, (w, b) in enumerate(layers):
+            x = torch.einsum("bmi,bio->bmo", x, w) + b[:, None, :]
+            if i < len(layers) - 1:
+                x = torch.tanh(x)
+        return x
+
+    def forward(self, invariants: torch.Tensor, vectors: torch.Tensor, theta: torch.Tensor | None = None) -> torch.Tensor:
+        """Step direction (B, N, 3) in units of ``step_scale`` nearest-neighbour distances.
+
+        ``invariants`` (B, N, F), ``vectors`` (B, N, 3, K); ``theta`` (P,) or (B, P),
+        defaulting to the network's own parameters.
+        """
+        b, n, _ = invariants.shape
+        if theta is None:
+            theta = self.theta
+        if theta.dim() == 1:
+            theta = theta.expand(b, -1)
+        skip, layers = self._layers(theta)
+        linear = torch.einsum("bncK,bK->bnc", vectors, skip)
+        if self.config.variant == "equivariant":
+            coefficients = self._mlp(invariants, layers)  # (B, N, K)
+            return linear + torch.einsum("bncK,bnK->bnc", vectors, coefficients)
+        per_coordinate = torch.cat([invariants[:, :, None, :].expand(b, n, 3, -1), vectors], dim=-1)
+        out = self._mlp(per_coordinate.reshape(b, n * 3, -1), layers)
+        return linear + out.reshape(b, n, 3)
+
+    # -- checkpoints --------------------------------------------------------------------
+
+    def fingerprint(self) -> str:
+        """Short hash of configuration and weights (identifies the optimizer in records)."""
+        digest = hashlib.sha256(repr(asdict(self.config)).encode())
+        digest.update(self.theta.detach().numpy().tobytes())
+        return digest.hexdigest()[:16]
+
+    def save(self, path: str | Path, metadata: dict[str, Any] | None = None) -> None:
+        """Write weights, configuration, format version and ``metadata`` atomically."""
+        payload = {
+            "format": FORMAT,
+            "version": VERSION,
+            "config": asdict(self.config),
+            "theta": self.theta.detach().clone(),
+            "metadata": metadata or {},
+        }
+        buffer = io.BytesIO()
+        torch.save(payload, buffer)
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(buffer.getvalue())
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "LearnedOptimizerNet":
+        """Read a checkpoint written by :meth:`save`, refusing incompatible or corrupt files."""
+        payload = read_checkpoint(path)
+        try:
+            config = NetworkConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in payload["config"].items()})
+        except (TypeError, ValueError) as err:
+            raise CheckpointError(f"{path}: the network configuration is not understood ({err})") from err
+        net = cls(config)
+        theta = payload["theta"]
+        if not isinstance(theta, torch.Tensor) or theta.shape != net.theta.shape:
+            raise CheckpointError(f"{path}: weights do not match the configured network")
+        with torch.no_grad():
+            net.theta.copy_(theta.to(torch.float64))
+        net.metadata = payload.get("metadata", {})
+        return net
+
+
+def read_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Load and check the envelope of an optimizer checkpoint."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"optimizer checkpoint {path} not found")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise CheckpointError(
+            f"{path} is not a readable optimizer checkpoint (corrupt or truncated: {err}); "
+            "re-download it or retrain with `lopt-lammps train`"
+        ) from err
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a lopt-lammps learned-optimizer checkpoint")
+    version = payload.get("version")
+    if version != VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint version {version}, but this lopt-lammps reads version "
+            f"{VERSION}; use the lopt-lammps release that wrote it, or retrain"
+        )
+    return payload

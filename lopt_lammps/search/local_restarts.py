@@ -1,0 +1,45 @@
+"""Local relaxation from random starts, repeated until the budget is spent.
+
+Each seed relaxes fresh random structures with LAMMPS ``minimize`` (``min_style``
+``fire`` or ``cg``) one after another; every force evaluation LAMMPS makes counts
+against the budget. A minimum counts as found when its relaxation ends.
+A relaxation still running when the budget runs out does not count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .common import Relaxer, StartGenerator, distinct_minima
+from .result import SeedRun
+
+
+@dataclass(frozen=True)
+class RestartSettings:
+    """``style``: LAMMPS min_style (fire or cg)."""
+
+    style: str = "fire"
+
+
+def random_restarts(relaxer: Relaxer, seed: int, budget: int, settings: RestartSettings = RestartSettings()) -> SeedRun:
+    """Relax random starts until ``budget`` evaluations are used."""
+    system = relaxer.engine.system
+    relaxer.style = settings.style
+    starts = StartGenerator(system, seed)
+    used, best = 0, np.inf
+    trace_ev: list[int] = []
+    trace_e: list[float] = []
+    found: list[tuple[float, np.ndarray, int]] = []
+    while used < budget:
+        x, e, n = relaxer(starts(), max_evaluations=budget - used)
+        used += n
+        if used > budget:  # cut off by the budget: this relaxation does not count
+            break
+        found.append((e, x, used))
+        if e < best:
+            best = e
+            trace_ev.append(used)
+            trace_e.append(e)
+    return SeedRun(seed, min(used, budget), trace_ev, trace_e, distinct_minima(system, seed, found), {"relaxations": starts.count})

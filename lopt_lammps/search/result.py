@@ -1,0 +1,66 @@
+"""What a search returns: per-seed traces and the distinct minima found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..systems import System
+
+
+@dataclass
+class Minimum:
+    """A relaxed local minimum and the evaluation (of its seed's run) that first found it."""
+
+    energy: float
+    positions: np.ndarray
+    seed: int
+    evaluation: int
+
+
+@dataclass
+class SeedRun:
+    """One independent run: best energy so far where it improved, and its minima."""
+
+    seed: int
+    evaluations: int
+    trace_evaluations: list[int]
+    trace_energies: list[float]
+    minima: list[Minimum]
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def best_at(self, evaluations: np.ndarray) -> np.ndarray:
+        """Best energy after each of ``evaluations`` (NaN before the first record)."""
+        ev = np.asarray(self.trace_evaluations)
+        en = np.asarray(self.trace_energies, dtype=float)
+        idx = np.searchsorted(ev, np.asarray(evaluations), side="right") - 1
+        if len(en) == 0:
+            return np.full(np.shape(evaluations), np.nan)
+        return np.where(idx >= 0, en[np.clip(idx, 0, None)], np.nan)
+
+    def first_hit(self, reference: float, tolerance: float) -> int | None:
+        """First evaluation at which the best energy came within ``tolerance`` of ``reference``."""
+        for ev, en in zip(self.trace_evaluations, self.trace_energies):
+            if en <= reference + tolerance:
+                return int(ev)
+        return None
+
+
+@dataclass
+class SearchResult:
+    """All runs of one method on one system with one budget."""
+
+    system: System
+    method: str
+    budget: int
+    runs: list[SeedRun]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def best(self) -> Minimum | None:
+        minima = [m for run in self.runs for m in run.minima]
+        return min(minima, key=lambda m: m.energy) if minima else None
+
+    def hits(self, reference: float, tolerance: float = 1e-3) -> list[int | None]:
+        return [run.first_hit(reference, tolerance) for run in self.runs]
