@@ -26,10 +26,11 @@ def _default_boundary(formula: str) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from .database import write_result
+    from .database import check_writable, write_result
     from .search import search
     from .systems import System
 
+    check_writable(args.db)
     boundary = args.boundary if args.boundary != "auto" else _default_boundary(args.system)
     system = System.parse(args.system, potential=args.potential, boundary=boundary, density=args.density)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))

@@ -8,6 +8,7 @@ energy, so ``ase db`` shows it), and key-value pairs ``system``, ``method``, ``s
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -25,9 +26,18 @@ def _connect(path: str | Path, must_exist: bool = False):
     path = Path(path)
     if must_exist and not path.is_file():
         raise ConfigError(f"database {path} not found")
-    if not must_exist and not path.parent.exists():
-        raise ConfigError(f"folder {path.parent} for the database does not exist")
+    if not must_exist:
+        check_writable(path)
     return connect(str(path), type="db")
+
+
+def check_writable(path: str | Path) -> None:
+    """Raise :class:`ConfigError` now, before any work, if ``path`` cannot be written."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ConfigError(f"folder {path.parent} for the database does not exist; create it first")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigError(f"database {path} is not writable")
 
 
 def minima_rows(result: SearchResult, extra: dict[str, Any] | None = None) -> Iterable[tuple[Any, dict[str, Any]]]:

@@ -148,14 +148,21 @@ class BatchedEngine:
         positions = self.layout.contain(positions)
         flat = (positions + self.layout.offsets).reshape(-1, 3)
         count = len(flat)
+        rows = slice(0, count) if order is None else order
         if self.system.periodic:
-            shift = self._image_shift(count)
-            flat = flat - (shift if order is None else shift[order])
-        if order is None:
-            x[:count] = flat
-        else:
-            x[order] = flat
+            flat = self._wrap(flat, rows)
+        x[rows] = flat
         self._current = positions
+
+    def _wrap(self, unwrapped: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
+        """Wrap periodic positions into the cell, storing the image flags that undo it."""
+        length = self.system.cell_length()
+        flags = np.floor(unwrapped / length).astype(np.int64)
+        mask, middle, bits, bits2 = self._image_bits
+        encoded = ((flags[:, 0] + middle) & mask) | (((flags[:, 1] + middle) & mask) << bits) | ((flags[:, 2] + middle) << bits2)
+        image = self.lmp.numpy.extract_atom("image")
+        image[rows] = encoded.astype(image.dtype)
+        return unwrapped - flags * length
 
     def _read(self, x: np.ndarray, tags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         order = self._order(tags)

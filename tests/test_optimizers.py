@@ -1,0 +1,191 @@
+"""Update rules: FIRE against ASE and LAMMPS, Adam and GD, the learned network."""
+
+import numpy as np
+import pytest
+import torch
+from ase import Atoms
+from ase.calculators.lj import LennardJones as AseLJ
+from ase.cluster import Icosahedron
+from ase.optimize import FIRE as AseFIRE
+
+from lopt_lammps.engine import BatchedEngine
+from lopt_lammps.errors import CheckpointError
+from lopt_lammps.fix import OptimizerFix
+from lopt_lammps.optimizers import (
+    Adam,
+    Fire,
+    GradientDescent,
+    LearnedOptimizer,
+    LearnedOptimizerNet,
+    NetworkConfig,
+    Scales,
+    cap_step,
+    reset_replicas,
+)
+from lopt_lammps.structures import random_batch
+from lopt_lammps.systems import System
+
+LJ13 = System.parse("LJ13")
+
+
+def icosahedron() -> np.ndarray:
+    return Icosahedron("Ar", 2, latticeconstant=2 ** (1 / 6) * np.sqrt(2)).positions.copy()
+
+
+def test_fire_follows_ase_fire_step_by_step():
+    x0 = random_batch(LJ13, 1, seed=3)[0]
+    atoms = Atoms("Ar13", positions=x0)
+    atoms.calc = AseLJ(sigma=1.0, epsilon=1.0, rc=10.0, smooth=False)
+    ase_path = []
+    opt = AseFIRE(atoms, logfile=None)
+    for _ in range(60):
+        ase_path.append(atoms.positions.copy())
+        opt.step()
+    ours = []
+    with BatchedEngine(LJ13, 1) as engine:
+        engine.set_positions(x0[None])
+        fix = OptimizerFix(Fire(), 1, 60, max_displacement=10.0)
+        engine.run(60, lambda x, f, e: ours.append(x[0].copy()) or fix(x, f, e))
+    np.testing.assert_allclose(np.array(ours), np.array(ase_path), atol=1e-8)
+
+
+def test_fire_reaches_the_minimum_lammps_fire_reaches():
+    rng = np.random.default_rng(0)
+    x0 = icosahedron() + rng.normal(scale=0.05, size=(13, 3))
+    with BatchedEngine(LJ13, 1) as engine:
+        engine.set_positions(x0[None])
+        _, e_lammps, _ = engine.minimize("fire", 1e-8, 5000)
+        engine.set_positions(x0[None])
+        fix = OptimizerFix(Fire(), 1, 3000, max_displacement=1.0)
+        engine.run(3000, fix)
+    assert fix.best_energy[0] == pytest.approx(e_lammps[0], abs=1e-7)
+    assert e_lammps[0] == pytest.approx(-44.326801, abs=1e-6)
+
+
+@pytest.mark.parametrize("rule", [Adam(), GradientDescent(learning_rate=0.002), Fire()], ids=lambda r: r.name)
+def test_simple_rules_descend(rule):
+    x0 = random_batch(LJ13, 3, seed=1)
+    with BatchedEngine(LJ13, 3) as engine:
+        e0, _ = engine.energy_forces(x0)
+        fix = OptimizerFix(rule, 3, 1500, max_displacement=0.3)
+        engine.run(1500, fix)
+    assert np.all(fix.best_energy < e0 - 10)
+    assert np.all(fix.best_energy < -35)
+
+
+def test_cap_and_reset():
+    dx = torch.tensor([[[3.0, 4.0, 0.0], [0.1, 0.0, 0.0]]], dtype=torch.float64)
+    capped = cap_step(dx, 1.0)
+    assert capped[0, 0].norm() == pytest.approx(1.0) and capped[0, 1, 0] == pytest.approx(0.1)
+    rule = Adam()
+    x = torch.zeros(2, 3, 3, dtype=torch.float64)
+    state = rule.init(x, x, torch.zeros(2, dtype=torch.float64))
+    state = {k: v + 1 for k, v in state.items()}
+    fresh = reset_replicas(rule, state, torch.tensor([False, True]), x, x, torch.zeros(2, dtype=torch.float64))
+    assert fresh["m"][0].eq(1).all() and fresh["m"][1].eq(0).all() and fresh["t"].tolist() == [1, 0]
+
+
+def _learned_step(net, x, f, e, seeds=(0,)):
+    rule = LearnedOptimizer(net, Scales.of(LJ13), budget=100, seeds=list(seeds))
+    state = rule.init(x, f, e)
+    for _ in range(3):
+        new_x, state = rule.step(state, x, f, e)
+    return new_x - x
+
+
+@pytest.fixture
+def lj_batch():
+    x = torch.from_numpy(random_batch(LJ13, 1, seed=2))
+    with BatchedEngine(LJ13, 1) as engine:
+        e, f = engine.energy_forces(x.numpy())
+    return x, torch.from_numpy(f), torch.from_numpy(e)
+
+
+def _trained_like(variant: str) -> LearnedOptimizerNet:
+    net = LearnedOptimizerNet(NetworkConfig(variant=variant), seed=1)
+    with torch.no_grad():
+        net.theta.add_(torch.randn(net.n_params, generator=torch.Generator().manual_seed(5), dtype=torch.float64) * 0.3)
+    return net
+
+
+@pytest.mark.parametrize("variant", ["equivariant", "per_coordinate"])
+def test_learned_step_ignores_order_and_translation(lj_batch, variant):
+    x, f, e = lj_batch
+    net = _trained_like(variant)
+    base = _learned_step(_zero_noise(net), x, f, e)
+    perm = torch.randperm(13, generator=torch.Generator().manual_seed(0))
+    permuted = _learned_step(_zero_noise(net), x[:, perm], f[:, perm], e)
+    torch.testing.assert_close(permuted, base[:, perm], rtol=1e-9, atol=1e-12)
+    shifted = _learned_step(_zero_noise(net), x + torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64), f, e)
+    torch.testing.assert_close(shifted, base, rtol=1e-9, atol=1e-12)
+
+
+def _zero_noise(net: LearnedOptimizerNet) -> LearnedOptimizerNet:
+    """A copy whose output ignores the noise vector (skip and MLP coefficient zeroed)."""
+    copy = LearnedOptimizerNet(net.config)
+    with torch.no_grad():
+        copy.theta.copy_(net.theta)
+        copy.theta[4] = 0.0
+        _, layers = copy._layers(copy.theta[None])
+        if net.config.variant == "equivariant":
+            layers[-1][0][0, :, 4] = 0.0
+            layers[-1][1][0, 4] = 0.0
+        else:
+            layers[0][0][0, net.config.n_invariants + 4, :] = 0.0
+    return copy
+
+
+def test_equivariant_step_rotates_with_the_structure(lj_batch):
+    x, f, e = lj_batch
+    net = _zero_noise(_trained_like("equivariant"))
+    q, _ = torch.linalg.qr(torch.randn(3, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64))
+    base = _learned_step(net, x, f, e)
+    rotated = _learned_step(net, x @ q.T, f @ q.T, e)
+    torch.testing.assert_close(rotated, base @ q.T, rtol=1e-8, atol=1e-11)
+    per_coordinate = _zero_noise(_trained_like("per_coordinate"))
+    base = _learned_step(per_coordinate, x, f, e)
+    rotated = _learned_step(per_coordinate, x @ q.T, f @ q.T, e)
+    assert (rotated - base @ q.T).abs().max() > 1e-6  # not equivariant, as designed
+
+
+def test_untrained_network_is_adam_like_and_seeds_fix_noise(lj_batch):
+    x, f, e = lj_batch
+    net = LearnedOptimizerNet()
+    a = _learned_step(net, x.repeat(2, 1, 1), f.repeat(2, 1, 1), e.repeat(2), seeds=(0, 1))
+    b = _learned_step(net, x.repeat(2, 1, 1), f.repeat(2, 1, 1), e.repeat(2), seeds=(0, 1))
+    torch.testing.assert_close(a, b)
+    # with zero noise weight, both replicas take the same deterministic momentum step
+    torch.testing.assert_close(a[0], a[1])
+    assert (a * f).sum() > 0  # downhill
+
+
+def test_per_replica_parameters(lj_batch):
+    x, f, e = lj_batch
+    net = _trained_like("equivariant")
+    theta = torch.stack([net.theta.detach(), LearnedOptimizerNet().theta.detach()])
+    rule = LearnedOptimizer(net, Scales.of(LJ13), 100, seeds=[0, 0], theta=theta)
+    state = rule.init(x.repeat(2, 1, 1), f.repeat(2, 1, 1), e.repeat(2))
+    step, _ = rule.step(state, x.repeat(2, 1, 1), f.repeat(2, 1, 1), e.repeat(2))
+    assert (step[0] - step[1]).abs().max() > 1e-6
+
+
+def test_checkpoint_round_trip_and_refusals(tmp_path):
+    net = _trained_like("per_coordinate")
+    path = tmp_path / "opt.pt"
+    net.save(path, metadata={"note": "test"})
+    back = LearnedOptimizerNet.load(path)
+    assert back.config == net.config and back.fingerprint() == net.fingerprint()
+    assert back.metadata["note"] == "test"
+    payload = torch.load(path, weights_only=True)
+    payload["version"] = 99
+    torch.save(payload, tmp_path / "future.pt")
+    with pytest.raises(CheckpointError, match="version 99.*reads version 1"):
+        LearnedOptimizerNet.load(tmp_path / "future.pt")
+    (tmp_path / "corrupt.pt").write_bytes(path.read_bytes()[:100])
+    with pytest.raises(CheckpointError, match="corrupt or truncated"):
+        LearnedOptimizerNet.load(tmp_path / "corrupt.pt")
+    torch.save({"something": 1}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="not a lopt-lammps"):
+        LearnedOptimizerNet.load(tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="not found"):
+        LearnedOptimizerNet.load(tmp_path / "missing.pt")
