@@ -93,10 +93,12 @@ class OptimizerFix:
         if self.best_positions is None:
             self.best_positions = x.copy()
         better = active & (e < self.best_energy)
+        if not better.any():
+            return
+        self.best_energy[better] = e[better]
+        self.best_positions[better] = x[better]
+        self.best_evaluation[better] = self.evaluations[better]
         for replica in np.flatnonzero(better):
-            self.best_energy[replica] = e[replica]
-            self.best_positions[replica] = x[replica]
-            self.best_evaluation[replica] = self.evaluations[replica]
             self.trace.record(replica, self.evaluations[replica], e[replica])
 
     def _restart(self, replicas: list[int], fresh: np.ndarray, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -119,13 +121,13 @@ class OptimizerFix:
         if not active.any():
             return x
         if self.converged_force is not None and self.on_converged is not None:
-            done = [r for r in np.flatnonzero(active) if np.abs(f[r]).max() < self.converged_force]
+            done = np.flatnonzero(active & (np.abs(f).max(axis=(1, 2)) < self.converged_force)).tolist()
             if done:
                 for r in done:
                     self.candidates.append(Candidate(r, int(self.evaluations[r]), float(e[r]), x[r].copy()))
                 return self._restart(done, self.on_converged(done, x), x, f, e)
         if self.dissociated is not None and self.steps % self.check_every == 0:
-            broken = [r for r in np.flatnonzero(self.dissociated(x) & active)]
+            broken = np.flatnonzero(self.dissociated(x) & active).tolist()
             if broken:
                 self.dissociations += [(int(r), int(self.evaluations[r])) for r in broken]
                 if self.on_dissociated is None:
@@ -134,12 +136,14 @@ class OptimizerFix:
                 else:
                     return self._restart(broken, self.on_dissociated(broken, x), x, f, e)
         new_x, self.state = self.rule.step(self.state, torch.from_numpy(x), torch.from_numpy(f), torch.from_numpy(e))
-        new_x = new_x.numpy()
-        finite = np.isfinite(new_x).all(axis=(1, 2))
-        for replica in np.flatnonzero(~finite & active):
-            self.stopped[int(replica)] = "non-finite step"
-        step = cap_step(torch.from_numpy(np.where(finite[:, None, None], new_x - x, 0.0)), self.max_displacement).numpy()
-        return np.where(active[:, None, None], x + step, x)
+        step = new_x.numpy() - x
+        finite = np.isfinite(step).all(axis=(1, 2))
+        if not finite.all():
+            for replica in np.flatnonzero(~finite & active):
+                self.stopped[int(replica)] = "non-finite step"
+            step[~finite] = 0.0
+        step[~active] = 0.0
+        return x + cap_step(torch.from_numpy(step), self.max_displacement).numpy()
 
 
 def attach(lmp: Any, rule: UpdateRule, budget: int, max_displacement: float, group: str = "all", fix_id: str = "lopt") -> OptimizerFix:

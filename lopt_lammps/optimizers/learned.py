@@ -4,8 +4,8 @@ Per atom, the rule keeps momenta of the force at three decay rates and a second-
 estimate of its magnitude (Adam-style bias corrected). Each step it builds
 
 * rotation-invariant features: magnitudes of force and momenta, their alignments, the
-  RMS force, radial symmetry functions of the neighbourhood, the fraction of the budget
-  used, the energy per atom, the gap to the replica's best energy so far and how long
+  RMS force, smooth coordination numbers at several radii (radial descriptors of the
+  neighbourhood), the fraction of the budget used, the energy per atom, the gap to the replica's best energy so far and how long
   ago that best was found;
 * vectors: force and momenta normalised by the RMS force, and a Gaussian noise direction;
 
@@ -27,6 +27,9 @@ from ..systems import System
 from .base import State, cap_step
 from .network import LearnedOptimizerNet
 
+#: features and network run in single precision: ample for a step proposal, twice as fast
+FEATURE_DTYPE = torch.float32
+
 
 @dataclass(frozen=True)
 class Scales:
@@ -43,17 +46,49 @@ class Scales:
                    system.cell_length() if system.periodic else None)
 
 
-def radial_descriptors(x: torch.Tensor, scales: Scales, centres: torch.Tensor, width: float, cutoff: float) -> torch.Tensor:
-    """Gaussian radial symmetry functions (B, N, len(centres)), distances in nn units."""
-    d = x[:, :, None, :] - x[:, None, :, :]
-    if scales.cell is not None:
-        d = d - scales.cell * torch.round(d / scales.cell)
-    r = d.norm(dim=-1) / scales.length
+def coordination_numbers(x: torch.Tensor, scales: Scales, radii: torch.Tensor) -> torch.Tensor:
+    """Smooth coordination numbers (B, N, len(radii)): radial descriptors of each atom.
+
+    CN_k(i) = sum_j 1 / (1 + (r_ij / (R_k L))^12) / 12, with L the nearest-neighbour
+    distance: about the number of neighbours within R_k L, divided by 12. Computed
+    from squared distances only (no square roots or exponentials).
+    """
     n = x.shape[1]
-    r = r + torch.eye(n, dtype=x.dtype) * 1e3  # no self term
-    smooth = torch.where(r < cutoff, 0.5 * (torch.cos(math.pi * r / cutoff) + 1), torch.zeros_like(r))
-    g = torch.exp(-(((r[..., None] - centres) / width) ** 2)) * smooth[..., None]
-    return g.sum(dim=2) / 12.0
+    if scales.cell is None:
+        sq = (x * x).sum(-1)
+        d2 = (sq[:, :, None] + sq[:, None, :] - 2 * x @ x.transpose(1, 2)).clamp_min(0)
+    else:
+        d = x[:, :, None, :] - x[:, None, :, :]
+        d = d - scales.cell * torch.round(d / scales.cell)
+        d2 = (d * d).sum(-1)
+    d2 = d2 / scales.length**2
+    d2.diagonal(dim1=1, dim2=2).fill_(1e6)  # no self term
+    out = []
+    for radius in radii.tolist():
+        t = d2 / radius**2
+        t3 = t * t * t
+        out.append((1.0 / (1.0 + t3 * t3)).sum(-1))
+    return torch.stack(out, dim=-1) / 12.0
+
+
+def counter_normal(seeds: np.ndarray, step: int, shape: tuple[int, int]) -> np.ndarray:
+    """Standard normal numbers (B, *shape) that depend only on each replica's seed and the step.
+
+    A counter-based generator (splitmix64 hashing of seed, step and element index, then
+    Box-Muller), so a replica's noise never depends on which other replicas share its batch.
+    """
+    count = int(np.prod(shape))
+    index = np.arange(2 * count, dtype=np.uint64)
+    step_key = np.uint64((int(step) * 0xD1B54A32D192ED03) & 0xFFFFFFFFFFFFFFFF)
+    key = (seeds.astype(np.uint64)[:, None] * np.uint64(0x9E3779B97F4A7C15)) ^ step_key
+    z = key + index[None, :] * np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    u = ((z >> np.uint64(11)).astype(np.float64) + 0.5) / float(1 << 53)
+    u1, u2 = u[:, :count], u[:, count:]
+    normal = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    return normal.reshape(len(seeds), *shape)
 
 
 class LearnedOptimizer:
@@ -61,7 +96,8 @@ class LearnedOptimizer:
 
     ``budget`` is the number of evaluations the run will get (for the progress feature);
     ``theta`` optionally gives each replica its own parameters (B, P); ``seeds`` (one per
-    replica) fix each replica's noise, independently of the other replicas.
+    replica) fix each replica's noise: it depends only on the seed and the step number,
+    never on the other replicas of the batch.
     """
 
     name = "learned"
@@ -72,69 +108,74 @@ class LearnedOptimizer:
         self.scales = scales
         self.budget = max(1, int(budget))
         self.theta = theta
-        self.generators = [np.random.default_rng([int(s), 2]) for s in seeds]
-        self._centres = torch.tensor(self.config.radial_centres, dtype=torch.float64)
+        self.seeds = np.asarray(seeds, dtype=np.int64)
+        self._radii = torch.tensor(self.config.coordination_radii, dtype=FEATURE_DTYPE)
+        self._decays = torch.tensor(self.config.momentum_decays, dtype=FEATURE_DTYPE).view(1, 3, 1, 1)
+        self._ones3 = torch.ones(3, dtype=FEATURE_DTYPE)
+        self._calls = 0
 
     def init(self, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> State:
-        b = x.shape[0]
-        zeros = torch.zeros_like(x)
+        b, n, _ = x.shape
         return {
-            "m": torch.zeros((3, *x.shape), dtype=x.dtype).transpose(0, 1).contiguous(),  # (B, 3, N, 3)
-            "v": torch.zeros(x.shape[:2], dtype=x.dtype),
-            "t": torch.zeros(b, dtype=x.dtype),
+            "m": torch.zeros((b, 3, n, 3), dtype=FEATURE_DTYPE),
+            "v": torch.zeros((b, n), dtype=FEATURE_DTYPE),
+            "t": torch.zeros(b, dtype=FEATURE_DTYPE),
             "best": e.clone(),
-            "since_best": torch.zeros(b, dtype=x.dtype),
-            "last_dx": zeros,
+            "since_best": torch.zeros(b, dtype=FEATURE_DTYPE),
         }
 
     def features(self, state: State, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, State]:
-        """Invariant features (B, N, F), vectors (B, N, 3, 5) and the updated moments."""
-        cfg, sc = self.config, self.scales
-        force_unit = sc.energy / sc.length
-        ft = f / force_unit
-        t = state["t"] + 1
-        decays = torch.tensor(cfg.momentum_decays, dtype=x.dtype).view(1, 3, 1, 1)
-        m = decays * state["m"] + (1 - decays) * ft[:, None]
-        v = cfg.second_moment_decay * state["v"] + (1 - cfg.second_moment_decay) * (ft * ft).sum(-1)
-        tt = t.view(-1, 1, 1, 1)
-        m_hat = m / (1 - decays**tt)
-        v_hat = v / (1 - cfg.second_moment_decay ** t.view(-1, 1))
-        rms = (v_hat + 1e-12).sqrt()  # (B, N)
+        """Invariant features (B, N, F), vectors (B, N, 3, 5) and the updated state.
 
-        f_norm = ft.norm(dim=-1)
-        m_norm = m_hat.norm(dim=-1)  # (B, 3, N)
-        cos = (m_hat * ft[:, None]).sum(-1) / (m_norm * f_norm[:, None] + 1e-12)
+        Written with few, large tensor operations (sums over xyz as matrix products):
+        this runs at every step of every replica.
+        """
+        cfg, sc = self.config, self.scales
+        b, n, _ = x.shape
+        xyz = self._ones3
+        ft = (f * (sc.length / sc.energy)).to(FEATURE_DTYPE)
+        f2 = (ft * ft) @ xyz  # (B, N)
+        t = state["t"] + 1
+        m = self._decays * state["m"] + (1 - self._decays) * ft[:, None]
+        v = cfg.second_moment_decay * state["v"] + (1 - cfg.second_moment_decay) * f2
+        m_hat = m / (1 - self._decays ** t.view(-1, 1, 1, 1))
+        v_hat = v / (1 - cfg.second_moment_decay ** t.view(-1, 1))
+        rms = (v_hat + 1e-12).sqrt()
+        m_norm = ((m_hat * m_hat) @ xyz).sqrt()  # (B, 3, N)
+        f_norm = f2.sqrt()
+        cos = ((m_hat * ft[:, None]) @ xyz) / (m_norm * f_norm[:, None] + 1e-12)
         best = torch.minimum(state["best"], e)
-        improved = e < state["best"]
-        since_best = torch.where(improved, torch.zeros_like(t), state["since_best"] + 1)
-        per_atom = lambda value: value.view(-1, 1).expand(-1, x.shape[1])  # noqa: E731
-        energy_per_atom = (e / sc.n_atoms / sc.energy).clamp(-2.0, 2.0)
-        gap = torch.log1p(100.0 * (e - best).clamp_min(0) / (sc.n_atoms * sc.energy))
-        invariants = torch.cat(
+        since_best = torch.where(e < state["best"], torch.zeros_like(t), state["since_best"] + 1)
+        per_replica = torch.stack(
             [
-                torch.log1p(f_norm)[..., None],
-                torch.log1p(m_norm).permute(0, 2, 1),
-                cos.permute(0, 2, 1),
-                torch.log1p(rms)[..., None],
-                radial_descriptors(x, sc, self._centres, cfg.radial_width, cfg.radial_cutoff),
-                per_atom((t - 1) / self.budget)[..., None],
-                per_atom(energy_per_atom)[..., None],
-                per_atom(gap)[..., None],
-                per_atom(torch.log1p(since_best) / math.log1p(self.budget))[..., None],
+                (t - 1) / self.budget,
+                (e / (sc.n_atoms * sc.energy)).clamp(-2.0, 2.0).to(FEATURE_DTYPE),
+                torch.log1p(100.0 * (e - best).clamp_min(0) / (sc.n_atoms * sc.energy)).to(FEATURE_DTYPE),
+                torch.log1p(since_best) / math.log1p(self.budget),
             ],
             dim=-1,
         )
-        noise = torch.from_numpy(np.stack([g.standard_normal(x.shape[1:]) for g in self.generators]))
-        unit = rms[..., None, None]
-        vectors = torch.cat([(ft[..., None] / unit), (m_hat.permute(0, 2, 3, 1) / unit), noise[..., None]], dim=-1)
-        new_state = {"m": m, "v": v, "t": t, "best": best, "since_best": since_best, "last_dx": state["last_dx"]}
+        magnitudes = torch.cat([f_norm[:, None], m_norm, rms[:, None]], dim=1).transpose(1, 2)  # (B, N, 5)
+        invariants = torch.cat(
+            [
+                torch.log1p(magnitudes),
+                cos.transpose(1, 2),
+                coordination_numbers(x.to(FEATURE_DTYPE), sc, self._radii),
+                per_replica[:, None, :].expand(b, n, 4),
+            ],
+            dim=-1,
+        )
+        self._calls += 1
+        noise = torch.from_numpy(counter_normal(self.seeds, self._calls, (n, 3)).astype(np.float32))
+        scaled = torch.cat([ft[:, None], m_hat], dim=1) / rms[:, None, :, None]  # (B, 4, N, 3)
+        vectors = torch.cat([scaled.permute(0, 2, 3, 1), noise[..., None]], dim=-1)
+        new_state = {"m": m, "v": v, "t": t, "best": best, "since_best": since_best}
         return invariants, vectors, new_state
 
     def step(self, state: State, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, State]:
         invariants, vectors, state = self.features(state, x, f, e)
         with torch.no_grad():
-            direction = self.net(invariants, vectors, self.theta)
+            direction = self.net(invariants, vectors, self.theta).to(x.dtype)
         length = self.scales.length
         dx = cap_step(self.config.step_scale * length * direction, self.config.max_step * length)
-        state["last_dx"] = dx
         return x + dx, state

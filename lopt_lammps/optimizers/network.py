@@ -10,7 +10,7 @@ Two variants read the same per-atom features (see :mod:`.learned`):
   (the classic learned-optimizer layout, not rotation equivariant).
 
 Both start from a linear skip term initialised to Adam-like momentum steps plus an MLP
-whose last layer is zero, so an untrained network behaves like Adam.
+(SiLU activations) whose last layer is zero, so an untrained network behaves like Adam.
 
 All weights live in one flat vector ``theta``, so evolution strategies can perturb it and
 a batch of replicas can each use its own parameters (``theta`` of shape (B, P)).
@@ -45,9 +45,7 @@ class NetworkConfig:
     hidden: tuple[int, ...] = (32, 32)
     momentum_decays: tuple[float, float, float] = (0.5, 0.9, 0.99)
     second_moment_decay: float = 0.999
-    radial_centres: tuple[float, ...] = (0.9, 1.0, 1.15, 1.4, 1.75)
-    radial_width: float = 0.15
-    radial_cutoff: float = 2.0
+    coordination_radii: tuple[float, ...] = (1.15, 1.45, 1.8)
     step_scale: float = 0.02
     max_step: float = 0.3
     initial_skip: tuple[float, ...] = field(default=(0.0, 0.0, 1.0, 0.0, 0.0))
@@ -58,8 +56,8 @@ class NetworkConfig:
 
     @property
     def n_invariants(self) -> int:
-        # |f|, |m_k| (3), cos(f, m_k) (3), rms force, radial functions, progress, energy, gap, staleness
-        return 1 + 3 + 3 + 1 + len(self.radial_centres) + 4
+        # |f|, |m_k| (3), cos(f, m_k) (3), rms force, coordination numbers, progress, energy, gap, staleness
+        return 1 + 3 + 3 + 1 + len(self.coordination_radii) + 4
 
     @property
     def layer_sizes(self) -> list[int]:
@@ -107,11 +105,11 @@ class LearnedOptimizerNet(nn.Module):
 
     @staticmethod
     def _mlp(x: torch.Tensor, layers: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
-        """x (B, M, in) through per-replica layers -> (B, M, out)."""
+        """x (B, M, in) through layers (B, in, out) -> (B, M, out); B = 1 weights are shared."""
         for i, (w, b) in enumerate(layers):
-            x = torch.einsum("bmi,bio->bmo", x, w) + b[:, None, :]
+            x = (x @ w[0] + b[0]) if w.shape[0] == 1 else (torch.bmm(x, w) + b[:, None, :])
             if i < len(layers) - 1:
-                x = torch.tanh(x)
+                x = torch.nn.functional.silu(x)
         return x
 
     def forward(self, invariants: torch.Tensor, vectors: torch.Tensor, theta: torch.Tensor | None = None) -> torch.Tensor:
@@ -123,13 +121,14 @@ class LearnedOptimizerNet(nn.Module):
         b, n, _ = invariants.shape
         if theta is None:
             theta = self.theta
+        theta = theta.to(invariants.dtype)
         if theta.dim() == 1:
-            theta = theta.expand(b, -1)
+            theta = theta[None]
         skip, layers = self._layers(theta)
-        linear = torch.einsum("bncK,bK->bnc", vectors, skip)
         if self.config.variant == "equivariant":
-            coefficients = self._mlp(invariants, layers)  # (B, N, K)
-            return linear + torch.einsum("bncK,bnK->bnc", vectors, coefficients)
+            coefficients = self._mlp(invariants, layers) + skip[:, None, :]  # (B, N, K)
+            return (vectors @ coefficients[..., None])[..., 0]
+        linear = (vectors @ skip[:, None, :, None])[..., 0] if skip.shape[0] > 1 else vectors @ skip[0]
         per_coordinate = torch.cat([invariants[:, :, None, :].expand(b, n, 3, -1), vectors], dim=-1)
         out = self._mlp(per_coordinate.reshape(b, n * 3, -1), layers)
         return linear + out.reshape(b, n, 3)
