@@ -16,6 +16,7 @@ examples:
   lopt-lammps search LJ38 --method learned --budget 20000 --seeds 8 --db minima.db
   lopt-lammps search Si64 --method fire --budget 50000 --seeds 2 --db si.db
   lopt-lammps db best minima.db --formula Ag30Cu8 --top 5
+  lopt-lammps train workflows/config/metatrain.yaml --out results/metatrain --workers 2
 """
 
 
@@ -55,6 +56,21 @@ def cmd_db_best(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from .metatrain import OPTIMIZER_FILE, TrainConfig, train, train_parallel, workers_from_environment
+
+    config = TrainConfig.from_yaml(args.config) if args.config else TrainConfig()
+    if args.iterations is not None:
+        config = TrainConfig.from_dict({**config.to_dict(), "iterations": args.iterations})
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.workers > 1:
+        train_parallel(config, args.out, args.workers, args.accelerator)
+    else:
+        train(config, args.out, workers_from_environment(), args.accelerator)
+    print(f"trained optimizer: {args.out / OPTIMIZER_FILE}; curve: {args.out / 'training_curve.png'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lopt-lammps",
@@ -90,6 +106,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="atoms per volume for periodic cells (default: the crystal's)")
     s.add_argument("--accelerator", default=None, help="LAMMPS accelerator: none, omp[:threads], kokkos[:threads], gpu[:n]")
     s.set_defaults(func=cmd_search)
+
+    t = sub.add_parser(
+        "train",
+        help="meta-train a learned optimizer with evolution strategies",
+        description="Meta-train the learned optimizer (ESMC, ES or GA over short searches on sampled "
+        "training tasks). Progress is checkpointed in OUT; running the same command again resumes. "
+        "Across nodes, start it under torchrun (one process per core).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    t.add_argument("config", nargs="?", type=Path, default=None, help="training YAML (default: built-in settings)")
+    t.add_argument("--out", type=Path, required=True, help="output folder: state.pt, optimizer.pt, history.json, training_curve.png")
+    t.add_argument("--workers", type=int, default=1, help="local worker processes")
+    t.add_argument("--iterations", type=int, default=None, help="override the number of outer iterations")
+    t.add_argument("--accelerator", default=None, help="LAMMPS accelerator for the workers")
+    t.set_defaults(func=cmd_train)
 
     db = sub.add_parser("db", help="query a minima database", description="Query a minima database.")
     dbsub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")

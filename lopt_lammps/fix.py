@@ -7,8 +7,10 @@ and guards against bad steps:
 
 * a step larger than ``max_displacement`` per atom is scaled down;
 * a replica whose rule returns non-finite positions is stopped (its best is kept);
-* a free cluster that dissociates is handed to ``on_dissociated`` (the search drivers
-  restart it from a new structure) and reported in ``dissociations``.
+* a free cluster that dissociates (tested every ``check_every`` steps, and at once when
+  any cluster spreads beyond ``containment_radius``) is handed to ``on_dissociated``
+  (the search drivers restart it from a new structure), or stopped without one, and
+  reported in ``dissociations``.
 
 :func:`attach` does the same for a LAMMPS instance built by the user's own script.
 """
@@ -63,6 +65,7 @@ class OptimizerFix:
     dissociated: Callable[[np.ndarray], np.ndarray] | None = None
     on_dissociated: Callable[[list[int], np.ndarray], np.ndarray] | None = None
     check_every: int = 25
+    containment_radius: float | None = None
     state: State | None = None
     trace: Trace = field(init=False)
     candidates: list[Candidate] = field(default_factory=list)
@@ -78,7 +81,14 @@ class OptimizerFix:
         self.best_energy = np.full(b, np.inf)
         self.best_positions: np.ndarray | None = None
         self.best_evaluation = np.zeros(b, dtype=int)
+        self.window_energy = np.full(b, np.inf)
+        self.window_positions: np.ndarray | None = None
+        self.window_evaluation = np.zeros(b, dtype=int)
         self.steps = 0
+
+    def start_window(self) -> None:
+        """Start tracking a second best-so-far, e.g. per restart cycle (``window_*``)."""
+        self.window_energy[:] = np.inf
 
     @property
     def active(self) -> np.ndarray:
@@ -91,7 +101,11 @@ class OptimizerFix:
     def _track(self, x: np.ndarray, e: np.ndarray, active: np.ndarray) -> None:
         self.evaluations[active] += 1
         if self.best_positions is None:
-            self.best_positions = x.copy()
+            self.best_positions, self.window_positions = x.copy(), x.copy()
+        window = active & (e < self.window_energy)
+        self.window_energy[window] = e[window]
+        self.window_positions[window] = x[window]
+        self.window_evaluation[window] = self.evaluations[window]
         better = active & (e < self.best_energy)
         if not better.any():
             return
@@ -111,6 +125,13 @@ class OptimizerFix:
         self.state = reset_replicas(self.rule, self.state, mask, torch.from_numpy(x), torch.zeros_like(torch.from_numpy(f)), torch.from_numpy(e))
         return x
 
+    def _spread(self, x: np.ndarray) -> bool:
+        """Cheap test, every step: has any cluster spread beyond ``containment_radius``?"""
+        if self.containment_radius is None:
+            return False
+        centred = x - x.mean(axis=1, keepdims=True)
+        return bool(np.einsum("bni,bni->bn", centred, centred).max() > self.containment_radius**2)
+
     def __call__(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> np.ndarray:
         active = self.active
         self._track(x, e, active)
@@ -126,7 +147,7 @@ class OptimizerFix:
                 for r in done:
                     self.candidates.append(Candidate(r, int(self.evaluations[r]), float(e[r]), x[r].copy()))
                 return self._restart(done, self.on_converged(done, x), x, f, e)
-        if self.dissociated is not None and self.steps % self.check_every == 0:
+        if self.dissociated is not None and (self.steps % self.check_every == 0 or self._spread(x)):
             broken = np.flatnonzero(self.dissociated(x) & active).tolist()
             if broken:
                 self.dissociations += [(int(r), int(self.evaluations[r])) for r in broken]

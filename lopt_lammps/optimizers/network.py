@@ -19,7 +19,6 @@ a batch of replicas can each use its own parameters (``theta`` of shape (B, P)).
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ import torch
 from torch import nn
 
 from ..errors import CheckpointError
+from ..paths import atomic_torch_save
 
 FORMAT = "lopt-lammps/learned-optimizer"
 #: bump when the meaning of theta or of the features changes
@@ -150,12 +150,7 @@ class LearnedOptimizerNet(nn.Module):
             "theta": self.theta.detach().clone(),
             "metadata": metadata or {},
         }
-        buffer = io.BytesIO()
-        torch.save(payload, buffer)
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(buffer.getvalue())
-        tmp.replace(path)
+        atomic_torch_save(payload, Path(path))
 
     @classmethod
     def load(cls, path: str | Path) -> "LearnedOptimizerNet":

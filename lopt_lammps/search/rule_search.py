@@ -5,10 +5,10 @@ All seeds run at once as replicas of one :class:`BatchedEngine`, through
 ``converged_force`` has found a minimum: it is recorded and the replica restarts from a
 new random structure (fresh rule state). A dissociated cluster restarts too.
 
-With ``relax_every`` > 0 (useful for the learned optimizer, whose noise keeps it moving),
-every ``relax_every`` evaluations each replica's best structure so far is relaxed with
-FIRE for up to ``relax_evaluations`` evaluations (counted against the budget); the
-optimizer then continues from where it was.
+With ``cycle`` > 0 (the learned optimizer, trained on unrolls of about that length, whose
+noise keeps it moving), the search runs in cycles: the rule for ``cycle`` evaluations,
+then FIRE on each replica's best structure of the cycle for up to ``relax_evaluations``
+evaluations, then new random starts. Every evaluation counts against the budget.
 
 Every candidate (converged or best) is finally relaxed tightly, which is not counted.
 """
@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from ..engine import BatchedEngine
-from ..fix import OptimizerFix
+from ..fix import Candidate, OptimizerFix
 from ..lammps_runtime import Accelerator
 from ..optimizers import Fire, UpdateRule
 from ..systems import System
@@ -34,7 +34,7 @@ class RuleSearchSettings:
     """Lengths in nearest-neighbour distances, forces in cohesive energy per distance."""
 
     converged_force: float = 1e-3
-    relax_every: int = 0
+    cycle: int = 0
     relax_evaluations: int = 300
     max_displacement: float = 0.5
 
@@ -64,10 +64,11 @@ def rule_search(
             on_converged=fresh,
             dissociated=dissociation_detector(system, engine.slot_radius),
             on_dissociated=fresh,
+            containment_radius=None if system.periodic else 0.8 * engine.slot_radius,
         )
         engine.set_positions(fresh(list(range(len(seeds))), None))
-        if settings.relax_every > 0:
-            _run_with_relaxation(engine, fix, settings)
+        if settings.cycle > 0:
+            _run_in_cycles(engine, fix, settings, fresh)
         else:
             engine.run(budget, fix)
         best = [(r, fix.best_evaluation[r], fix.best_energy[r], fix.best_positions[r]) for r in range(len(seeds))]
@@ -92,18 +93,26 @@ def rule_search(
     return runs
 
 
-def _run_with_relaxation(engine: BatchedEngine, fix: OptimizerFix, settings: RuleSearchSettings) -> None:
-    """Alternate the rule with FIRE relaxations of each replica's best structure."""
+def _run_in_cycles(engine: BatchedEngine, fix: OptimizerFix, settings: RuleSearchSettings, fresh) -> None:
+    """Cycles of: the rule for ``cycle`` evaluations, FIRE on the cycle's best structures
+    for ``relax_evaluations``, then new random starts with a fresh rule state."""
     rule, on_converged = fix.rule, fix.on_converged
+    relax = Fire(max_step=0.1 * engine.system.nearest_neighbour())
+    everyone = list(range(engine.n_replicas))
     while fix.active.any():
-        remaining = int(fix.budget - fix.evaluations.max())
-        engine.run(min(settings.relax_every, remaining), fix)
-        remaining = int(fix.budget - fix.evaluations.max())
-        if remaining <= 0:
+        fix.start_window()
+        engine.run(min(settings.cycle, _remaining(fix)), fix)
+        if _remaining(fix) <= 0:
             break
-        saved_positions, saved_state = engine.positions(), fix.state
-        fix.rule, fix.state, fix.on_converged = Fire(max_step=0.1 * engine.system.nearest_neighbour()), None, None
-        engine.set_positions(fix.best_positions, check=False)
-        engine.run(min(settings.relax_evaluations, remaining), fix)
-        fix.rule, fix.state, fix.on_converged = rule, saved_state, on_converged
-        engine.set_positions(saved_positions, check=False)
+        fix.rule, fix.state, fix.on_converged = relax, None, None
+        engine.set_positions(fix.window_positions, check=False)
+        fix.start_window()
+        engine.run(min(settings.relax_evaluations, _remaining(fix)), fix)
+        fix.candidates += [Candidate(r, int(fix.window_evaluation[r]), float(fix.window_energy[r]), fix.window_positions[r].copy())
+                           for r in everyone if np.isfinite(fix.window_energy[r])]
+        fix.rule, fix.state, fix.on_converged = rule, None, on_converged
+        engine.set_positions(fresh(everyone, None), check=False)
+
+
+def _remaining(fix: OptimizerFix) -> int:
+    return int(fix.budget - fix.evaluations[fix.active].max()) if fix.active.any() else 0

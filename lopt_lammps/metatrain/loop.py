@@ -1,0 +1,191 @@
+"""The meta-training loop: sample tasks, evaluate the population, update, checkpoint.
+
+Work is split over the processes of a ``torch.distributed`` group (gloo): each worker
+evaluates every W-th task of an iteration and the losses are summed over workers, so
+every worker computes the same update; the result does not depend on W. Start workers
+locally with ``workers=...`` (or ``lopt-lammps train --workers``), or across nodes with
+``torchrun`` (each process then calls :func:`train` with ``workers=1``).
+
+The state is checkpointed atomically every ``save_every`` iterations; a killed run
+started again with the same output folder continues from the last checkpoint and
+produces bit-identical results, because all randomness derives from (seed, iteration).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from ..errors import CheckpointError
+from ..paths import atomic_torch_save
+from ..optimizers import LearnedOptimizerNet
+from .config import TrainConfig
+from .evaluate import evaluate_population
+from .trainers import make_trainer
+
+STATE_FORMAT = "lopt-lammps/training-state"
+STATE_VERSION = 1
+STATE_FILE = "state.pt"
+OPTIMIZER_FILE = "optimizer.pt"
+
+
+@dataclass
+class Workers:
+    """This process's place in the worker group."""
+
+    rank: int = 0
+    size: int = 1
+
+    def mine(self, count: int) -> list[int]:
+        return [i for i in range(count) if i % self.size == self.rank]
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        if self.size == 1:
+            return values
+        tensor = torch.from_numpy(np.ascontiguousarray(values, dtype=np.float64))
+        dist.all_reduce(tensor)
+        return tensor.numpy()
+
+
+def _save_state(path: Path, config: TrainConfig, iteration: int, net: LearnedOptimizerNet, trainer, history: list) -> None:
+    payload = {
+        "format": STATE_FORMAT,
+        "version": STATE_VERSION,
+        "config": config.to_dict(),
+        "iteration": iteration,
+        "theta": net.theta.detach().clone(),
+        "trainer": trainer.state_dict(),
+        "history": json.dumps(history),
+    }
+    atomic_torch_save(payload, path)
+
+
+def load_state(path: Path, config: TrainConfig) -> dict[str, Any]:
+    """Read a training checkpoint, refusing corrupt ones and ones of another configuration."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise CheckpointError(
+            f"training checkpoint {path} is corrupt ({err}); delete it to start over"
+        ) from err
+    if not isinstance(payload, dict) or payload.get("format") != STATE_FORMAT:
+        raise CheckpointError(f"{path} is not a lopt-lammps training checkpoint")
+    if payload.get("version") != STATE_VERSION:
+        raise CheckpointError(f"{path} has training-state version {payload.get('version')}, this lopt-lammps reads {STATE_VERSION}")
+    if payload["config"] != config.to_dict():
+        raise CheckpointError(
+            f"{path} was written with a different training configuration; use the same "
+            "configuration to resume, or a new output folder"
+        )
+    return payload
+
+
+def _evaluate(net, population, tasks, replicas, workers, accelerator) -> tuple[np.ndarray, np.ndarray]:
+    anytime = np.zeros((len(tasks), len(population)))
+    final = np.zeros_like(anytime)
+    for t in workers.mine(len(tasks)):
+        anytime[t], final[t] = evaluate_population(net, population, tasks[t], replicas, accelerator)
+    return workers.sum(anytime), workers.sum(final)
+
+
+def train(
+    config: TrainConfig,
+    out: str | Path,
+    workers: Workers | None = None,
+    accelerator: str | None = None,
+    progress: bool = True,
+    stop_after: int | None = None,
+) -> LearnedOptimizerNet:
+    """Train (or resume training) into folder ``out``; returns the trained network.
+
+    ``stop_after`` ends this call after that many iterations (for tests and time slices).
+    """
+    workers = workers or Workers()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    net = LearnedOptimizerNet(config.network, seed=config.seed)
+    trainer = make_trainer(config.trainer, config.seed, config.pairs, config.sigma, config.learning_rate)
+    start, history = 0, []
+    state_path = out / STATE_FILE
+    if state_path.exists():
+        state = load_state(state_path, config)
+        with torch.no_grad():
+            net.theta.copy_(state["theta"])
+        trainer.load_state_dict(state["trainer"], net.theta)
+        start, history = state["iteration"], json.loads(state["history"])
+    end = config.iterations if stop_after is None else min(config.iterations, start + stop_after)
+    bar = None
+    if progress and workers.rank == 0:
+        from tqdm import tqdm
+
+        bar = tqdm(total=config.iterations, initial=start, desc=f"meta-training ({config.trainer})", unit="it")
+    for iteration in range(start, end):
+        tasks = config.distribution.sample(config.seed, iteration, config.tasks_per_iteration)
+        population = trainer.ask(net.theta.detach(), iteration)
+        anytime, final = _evaluate(net, population, tasks, config.replicas, workers, accelerator)
+        losses = anytime.mean(axis=0)
+        trainer.tell(net.theta, population, losses, iteration)
+        record = {"iteration": iteration, "loss": float(losses[0] if config.trainer == "esmc" else losses.mean()),
+                  "best_member": float(losses.min()), "final": float(final.mean())}
+        if config.held_out_every and (iteration + 1) % config.held_out_every == 0:
+            held_tasks = config.distribution.held_out_tasks()
+            held, held_final = _evaluate(net, net.theta.detach()[None], held_tasks, 1, workers, accelerator)
+            record.update({"held_out": float(held.mean()), "held_out_final": float(held_final.mean())})
+        history.append(record)
+        if workers.rank == 0 and ((iteration + 1) % config.save_every == 0 or iteration + 1 == end):
+            _save_state(state_path, config, iteration + 1, net, trainer, history)
+            net.save(out / OPTIMIZER_FILE, metadata=_metadata(config, iteration + 1))
+            (out / "history.json").write_text(json.dumps(history, indent=1))
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix(loss=f"{record['loss']:.4f}")
+    if bar is not None:
+        bar.close()
+    if workers.rank == 0 and history:
+        from .plots import plot_training
+
+        plot_training(history, out / "training_curve.png", config.trainer)
+    return net
+
+
+def _metadata(config: TrainConfig, iterations: int) -> dict[str, Any]:
+    from ..provenance import git_commit
+
+    return {"training_config": json.dumps(config.to_dict()), "iterations": iterations, "commit": git_commit()}
+
+
+def _spawned(rank: int, size: int, init_file: str, config: TrainConfig, out: str, accelerator: str | None) -> None:
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=size)
+    torch.set_num_threads(1)
+    try:
+        train(config, out, Workers(rank, size), accelerator, progress=rank == 0)
+    finally:
+        dist.destroy_process_group()
+
+
+def train_parallel(config: TrainConfig, out: str | Path, n_workers: int, accelerator: str | None = None) -> None:
+    """Run :func:`train` on ``n_workers`` local processes (one LAMMPS each)."""
+    if n_workers <= 1:
+        train(config, out, accelerator=accelerator)
+        return
+    import torch.multiprocessing as mp
+
+    with tempfile.TemporaryDirectory() as tmp:
+        init_file = os.path.join(tmp, "init")
+        mp.spawn(_spawned, args=(n_workers, init_file, config, str(out), accelerator), nprocs=n_workers, join=True)
+
+
+def workers_from_environment() -> Workers:
+    """Join the process group ``torchrun`` set up (RANK, WORLD_SIZE in the environment)."""
+    if "WORLD_SIZE" not in os.environ or int(os.environ["WORLD_SIZE"]) == 1:
+        return Workers()
+    dist.init_process_group("gloo", init_method="env://")
+    return Workers(dist.get_rank(), dist.get_world_size())

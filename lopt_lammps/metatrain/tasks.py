@@ -1,0 +1,54 @@
+"""Meta-training tasks: which system, how long an unroll, which starting structures.
+
+A task is a system (formula, boundary) plus an unroll budget and a seed; the seed fixes
+the starting structures and the optimizer noise, identically for every population
+member (common random numbers). The sampler draws training tasks from a distribution
+of single-element SMATB clusters of Ag and of Cu and of Lennard-Jones clusters; the
+held-out set (bimetallic Ag-Cu clusters, Lennard-Jones sizes outside the training
+range) is fixed and never trained on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..systems import System
+
+
+@dataclass(frozen=True)
+class Task:
+    formula: str
+    budget: int
+    seed: int
+    boundary: str = "cluster"
+
+    def system(self) -> System:
+        return System.parse(self.formula, boundary=self.boundary)
+
+
+@dataclass(frozen=True)
+class TaskDistribution:
+    """Training distribution: element families with size ranges, and unroll lengths."""
+
+    families: tuple[tuple[str, int, int], ...] = (("Ag", 10, 40), ("Cu", 10, 40), ("LJ", 10, 40))
+    unroll: tuple[int, int] = (200, 600)
+    #: held-out tasks: never trained on
+    held_out: tuple[str, ...] = ("Ag10Cu3", "Ag15Cu5", "Ag27Cu7", "Ag30Cu8", "LJ45", "LJ55")
+    held_out_budget: int = 600
+    held_out_seeds: tuple[int, ...] = field(default=(0, 1))
+
+    def sample(self, seed: int, iteration: int, count: int) -> list[Task]:
+        """``count`` tasks for ``iteration``; the same arguments give the same tasks."""
+        rng = np.random.default_rng([seed, iteration, 11])
+        tasks = []
+        for k in range(count):
+            element, low, high = self.families[rng.integers(len(self.families))]
+            size = int(rng.integers(low, high + 1))
+            budget = int(rng.integers(self.unroll[0], self.unroll[1] + 1))
+            tasks.append(Task(f"{element}{size}", budget, int(rng.integers(2**31)) + k))
+        return tasks
+
+    def held_out_tasks(self) -> list[Task]:
+        return [Task(f, self.held_out_budget, s) for f in self.held_out for s in self.held_out_seeds]
