@@ -101,6 +101,7 @@ class BatchedEngine:
             "variable lopt_halt internal 0",
             "fix lopt_halt all halt 1 v_lopt_halt > 0.5 error continue message no",
             "thermo 0",
+            "thermo_modify norm no",
         ])
         n_total = self.n_replicas * self.n_atoms
         types = np.tile(system.types, self.n_replicas)
@@ -295,7 +296,14 @@ class BatchedEngine:
         self.evaluations += count
         n_total = self.n_replicas * self.n_atoms
         tags = self.lmp.numpy.extract_atom("id")[:n_total]
-        relaxed = self._gather(self.lmp.numpy.extract_atom("x"), self._order(tags))
+        order = self._order(tags)
+        relaxed = self._gather(self.lmp.numpy.extract_atom("x"), order)
+        if self.n_replicas == 1:  # the minimizer's last energy and forces are those of its final positions
+            forces = self.lmp.numpy.extract_atom("f")[:n_total]
+            forces = np.array(forces if order is None else forces[order]).reshape(1, self.n_atoms, 3)
+            energies = np.array([self.lmp.get_thermo("pe")])
+            self.set_positions(relaxed, check=False)
+            return count, energies, forces
         self.set_positions(relaxed, check=False)
         final: list[tuple[np.ndarray, np.ndarray]] = []
         self.run(1, lambda x, f, e: final.append((e, f)) or x)

@@ -122,6 +122,7 @@ def train(
         trainer.load_state_dict(state["trainer"], net.theta)
         start, history = state["iteration"], json.loads(state["history"])
     end = config.iterations if stop_after is None else min(config.iterations, start + stop_after)
+    metadata = _metadata(config)
     bar = None
     if progress and workers.rank == 0:
         from tqdm import tqdm
@@ -142,7 +143,7 @@ def train(
         history.append(record)
         if workers.rank == 0 and ((iteration + 1) % config.save_every == 0 or iteration + 1 == end):
             _save_state(state_path, config, iteration + 1, net, trainer, history)
-            net.save(out / OPTIMIZER_FILE, metadata=_metadata(config, iteration + 1))
+            net.save(out / OPTIMIZER_FILE, metadata={**metadata, "iterations": iteration + 1})
             (out / "history.json").write_text(json.dumps(history, indent=1))
         if bar is not None:
             bar.update(1)
@@ -156,10 +157,11 @@ def train(
     return net
 
 
-def _metadata(config: TrainConfig, iterations: int) -> dict[str, Any]:
+def _metadata(config: TrainConfig) -> dict[str, Any]:
+    """Provenance stored with the trained optimizer (the commit the run started from)."""
     from ..provenance import git_commit
 
-    return {"training_config": json.dumps(config.to_dict()), "iterations": iterations, "commit": git_commit()}
+    return {"training_config": json.dumps(config.to_dict()), "commit": git_commit()}
 
 
 def _spawned(rank: int, size: int, init_file: str, config: TrainConfig, out: str, accelerator: str | None) -> None:

@@ -102,7 +102,7 @@ class TableGrid:
     """
 
     n_r: int = 10001
-    n_rho: int = 100001
+    n_rho: int = 20001
     rho_max: float = 100.0
 
 
