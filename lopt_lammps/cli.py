@@ -26,20 +26,85 @@ def _default_boundary(formula: str) -> str:
     return "periodic" if {e for e, _ in parse_formula(formula)} == {"Si"} else "cluster"
 
 
+def _system(args: argparse.Namespace):
+    from .systems import System
+
+    boundary = args.boundary if args.boundary != "auto" else _default_boundary(args.system)
+    return System.parse(args.system, potential=args.potential, boundary=boundary, density=args.density)
+
+
+def _starts(path: Path | None, seeds: list[int]) -> dict:
+    """First structures of the seeds, from an extxyz written by ``lopt-lammps init``."""
+    if path is None:
+        return {}
+    from .structures import from_atoms, read_extxyz
+
+    by_seed = {int(a.info["seed"]): from_atoms(a)[1] for a in read_extxyz(path) if "seed" in a.info}
+    return {s: by_seed[s] for s in seeds if s in by_seed}
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from .database import check_writable, write_result
     from .search import search
-    from .systems import System
+    from .search.result import traces_to_json
 
     check_writable(args.db)
-    boundary = args.boundary if args.boundary != "auto" else _default_boundary(args.system)
-    system = System.parse(args.system, potential=args.potential, boundary=boundary, density=args.density)
+    system = _system(args)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     print(f"searching {system.describe()} with {args.method}, {args.budget} evaluations x {len(seeds)} seeds", file=sys.stderr)
-    result = search(system, args.method, args.budget, seeds, optimizer=args.optimizer, accelerator=args.accelerator)
+    result = search(system, args.method, args.budget, seeds, optimizer=args.optimizer, accelerator=args.accelerator,
+                    starts=_starts(args.starts, seeds), progress=not args.quiet)
+    if args.trace:
+        args.trace.write_text(json.dumps(traces_to_json(result)))
     rows = write_result(args.db, result)
     best = result.best()
     print(f"{rows} minima written to {args.db}; lowest energy {best.energy:.6f} (seed {best.seed})" if best else "no minima found")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .search.common import StartGenerator
+    from .structures import to_atoms, write_extxyz
+
+    system = _system(args)
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
+    structures = [to_atoms(system, StartGenerator(system, seed)(), seed=seed) for seed in seeds]
+    write_extxyz(args.output, structures)
+    print(f"{len(structures)} starting structures of {system.describe()} written to {args.output}")
+    return 0
+
+
+def cmd_relax(args: argparse.Namespace) -> int:
+    from .search.common import Relaxer
+    from .structures import from_atoms, read_extxyz, to_atoms, write_extxyz
+
+    relaxed = []
+    for atoms in read_extxyz(args.input):
+        system, x = from_atoms(atoms, args.potential)
+        relaxer = Relaxer.for_system(system, args.accelerator, style=args.style)
+        try:
+            xr, e, n = relaxer(x)
+        finally:
+            relaxer.close()
+        relaxed.append(to_atoms(system, xr, energy=e, evaluations=n))
+        print(f"{system.formula}: {e:.6f} after {n} evaluations")
+    write_extxyz(args.output, relaxed)
+    return 0
+
+
+def cmd_db_export(args: argparse.Namespace) -> int:
+    from .database import export_best
+
+    count = export_best(args.path, args.output, args.top)
+    print(f"{count} structures written to {args.output}")
+    return 0
+
+
+def cmd_db_merge(args: argparse.Namespace) -> int:
+    from .campaign import merge_chunks
+
+    rows = merge_chunks(args.output, args.chunks)
+    print(f"{rows} distinct minima in {args.output}")
     return 0
 
 
@@ -105,7 +170,34 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--density", type=float, default=None,
                    help="atoms per volume for periodic cells (default: the crystal's)")
     s.add_argument("--accelerator", default=None, help="LAMMPS accelerator: none, omp[:threads], kokkos[:threads], gpu[:n]")
+    s.add_argument("--starts", type=Path, default=None, help="extxyz with each seed's first structure (lopt-lammps init)")
+    s.add_argument("--trace", type=Path, default=None, help="write each seed's best energy against evaluations to this JSON file")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_search)
+
+    i = sub.add_parser("init", help="write seeded random starting structures to extxyz",
+                       description="Write the first starting structure of each seed (the one `search --starts` uses).",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    i.add_argument("system", help="formula such as Ag30Cu8")
+    i.add_argument("--seeds", type=int, default=1)
+    i.add_argument("--first-seed", type=int, default=0)
+    i.add_argument("-o", "--output", type=Path, required=True, help="extxyz file")
+    for parser_ in (i,):
+        parser_.add_argument("--potential", default=None)
+        parser_.add_argument("--boundary", default="auto", choices=["auto", "cluster", "periodic"])
+        parser_.add_argument("--density", type=float, default=None)
+    i.set_defaults(func=cmd_init)
+
+    r = sub.add_parser("relax", help="relax structures locally (LAMMPS minimize)",
+                       description="Relax every structure of an extxyz file to a force 2-norm below "
+                       "1e-3 cohesive energies per nearest-neighbour distance and write the results.",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    r.add_argument("input", type=Path, help="extxyz file")
+    r.add_argument("-o", "--output", type=Path, required=True)
+    r.add_argument("--style", default="cg", choices=["cg", "fire"], help="LAMMPS min_style")
+    r.add_argument("--potential", default=None)
+    r.add_argument("--accelerator", default=None)
+    r.set_defaults(func=cmd_relax)
 
     t = sub.add_parser(
         "train",
@@ -132,6 +224,20 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--top", type=int, default=10, help="how many")
     b.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     b.set_defaults(func=cmd_db_best)
+    e = dbsub.add_parser("export", help="the best K structures of every composition to extxyz",
+                         description="Export the K lowest structures of every composition (system) to extxyz.",
+                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    e.add_argument("path", type=Path, help="ase.db file")
+    e.add_argument("--top", type=int, default=1, help="structures per composition")
+    e.add_argument("-o", "--output", type=Path, required=True, help="extxyz file")
+    e.set_defaults(func=cmd_db_export)
+    m = dbsub.add_parser("merge", help="merge chunk databases into a ranked campaign database",
+                         description="Merge search-chunk databases: one row per distinct minimum per "
+                         "composition with rank, earliest finder and found_by. Idempotent; the output "
+                         "is replaced atomically.")
+    m.add_argument("output", type=Path, help="campaign ase.db file")
+    m.add_argument("chunks", type=Path, nargs="+", help="chunk ase.db files")
+    m.set_defaults(func=cmd_db_merge)
     return parser
 
 

@@ -84,3 +84,19 @@ def best(path: str | Path, formula: str | None = None, top: int = 10) -> list[di
         record["energy"] = float(row.energy)
         out.append(record)
     return out
+
+
+def export_best(path: str | Path, out: str | Path, top: int = 1) -> int:
+    """Write the ``top`` lowest structures of every system to an extxyz file; returns the count."""
+    from .structures import write_extxyz
+
+    db = _connect(path, must_exist=True)
+    systems = sorted({row.get("system", row.formula) for row in db.select()})
+    structures = []
+    for system in systems:
+        for row in db.select(system=system, sort="energy", limit=top):
+            atoms = row.toatoms()
+            atoms.info.update({key: value for key, value in row.key_value_pairs.items()})
+            structures.append(atoms)
+    write_extxyz(out, structures)
+    return len(structures)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+from tqdm import tqdm
+
 from ..lammps_runtime import Accelerator
 from ..optimizers import Adam, GradientDescent, LearnedOptimizer, LearnedOptimizerNet, Scales
 from ..systems import System
@@ -45,12 +48,16 @@ def search(
     accelerator: Accelerator | str | None = None,
     rule_settings: RuleSearchSettings | None = None,
     bh_settings: BasinHoppingSettings = BasinHoppingSettings(),
+    starts: dict[int, np.ndarray] | None = None,
+    progress: bool = False,
 ) -> SearchResult:
     """Run ``method`` on ``system`` for each seed with ``budget`` evaluations per seed.
 
     Methods: ``learned`` (learned optimizer; ``optimizer`` is a network or checkpoint,
     default the shipped one), ``bh`` (basin hopping with swap moves), ``fire`` / ``cg``
-    (LAMMPS local relaxation from random restarts), ``adam``, ``gd``.
+    (LAMMPS local relaxation from random restarts), ``adam``, ``gd``. ``starts`` maps a
+    seed to its first starting structure (later starts are random); ``progress`` shows a
+    progress bar over seeds.
     """
     if budget <= 0:
         raise ValueError(f"the budget must be a positive number of evaluations, got {budget}")
@@ -60,11 +67,13 @@ def search(
     if method in ("bh", "fire", "cg"):
         relaxer = Relaxer.for_system(system, accelerator)
         try:
+            first = starts or {}
             if method == "bh":
-                runs = [basin_hopping(relaxer, s, budget, bh_settings) for s in seeds]
+                run_one = lambda s: basin_hopping(relaxer, s, budget, bh_settings, first.get(s))  # noqa: E731
                 settings.update(vars(bh_settings))
             else:
-                runs = [random_restarts(relaxer, s, budget, RestartSettings(style=method)) for s in seeds]
+                run_one = lambda s: random_restarts(relaxer, s, budget, RestartSettings(style=method), first.get(s))  # noqa: E731
+            runs = [run_one(s) for s in tqdm(seeds, desc=f"{method} {system.formula}", unit="seed", disable=not progress)]
         finally:
             relaxer.close()
     elif method in ("learned", "adam", "gd"):
@@ -80,7 +89,7 @@ def search(
             make = lambda s: GradientDescent(learning_rate=0.01 * length / (system.energy_scale() / length), max_step=0.1 * length)  # noqa: E731
         rule_settings = rule_settings or RuleSearchSettings()
         settings.update(vars(rule_settings))
-        runs = rule_search(system, make, list(seeds), budget, rule_settings, accelerator)
+        runs = rule_search(system, make, list(seeds), budget, rule_settings, accelerator, starts)
     else:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     return SearchResult(system, method, budget, runs, settings)

@@ -36,7 +36,7 @@ def _swap(x: np.ndarray, types: np.ndarray, rng: np.random.Generator) -> np.ndar
     return x
 
 
-def basin_hopping(relaxer: Relaxer, seed: int, budget: int, settings: BasinHoppingSettings = BasinHoppingSettings()) -> SeedRun:
+def basin_hopping(relaxer: Relaxer, seed: int, budget: int, settings: BasinHoppingSettings = BasinHoppingSettings(), first: np.ndarray | None = None) -> SeedRun:
     """One basin-hopping chain of ``budget`` evaluations."""
     system = relaxer.engine.system
     rng = np.random.default_rng([seed, 3])
@@ -45,7 +45,7 @@ def basin_hopping(relaxer: Relaxer, seed: int, budget: int, settings: BasinHoppi
     step = settings.step * system.nearest_neighbour()
     kt = settings.temperature * system.energy_scale()
     detect = dissociation_detector(system, relaxer.engine.slot_radius)
-    x, e, used = relaxer(StartGenerator(system, seed)(), max_evaluations=budget)
+    x, e, used = relaxer(StartGenerator(system, seed, first)(), max_evaluations=budget)
     best, trace_ev, trace_e = e, [used], [e]
     found = [(e, x, used)]
     hops = accepted = swaps = rejected_dissociated = 0

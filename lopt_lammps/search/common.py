@@ -23,15 +23,20 @@ def force_unit(system: System) -> float:
 
 
 class StartGenerator:
-    """Random starting structures of one seed: start k comes from stream (seed, 1, k)."""
+    """Starting structures of one seed: ``first`` if given, then random start k from
+    stream (seed, 1, k)."""
 
-    def __init__(self, system: System, seed: int):
+    def __init__(self, system: System, seed: int, first: np.ndarray | None = None):
         self.system = system
         self.seed = seed
+        self.first = first
         self.count = 0
 
     def __call__(self) -> np.ndarray:
-        x = random_positions(self.system, np.random.default_rng([self.seed, 1, self.count]))
+        if self.count == 0 and self.first is not None:
+            x = np.asarray(self.first, dtype=float)
+        else:
+            x = random_positions(self.system, np.random.default_rng([self.seed, 1, self.count]))
         self.count += 1
         return x
 

@@ -23,11 +23,11 @@ class RestartSettings:
     style: str = "fire"
 
 
-def random_restarts(relaxer: Relaxer, seed: int, budget: int, settings: RestartSettings = RestartSettings()) -> SeedRun:
+def random_restarts(relaxer: Relaxer, seed: int, budget: int, settings: RestartSettings = RestartSettings(), first: np.ndarray | None = None) -> SeedRun:
     """Relax random starts until ``budget`` evaluations are used."""
     system = relaxer.engine.system
     relaxer.style = settings.style
-    starts = StartGenerator(system, seed)
+    starts = StartGenerator(system, seed, first)
     used, best = 0, np.inf
     trace_ev: list[int] = []
     trace_e: list[float] = []

@@ -64,3 +64,18 @@ class SearchResult:
 
     def hits(self, reference: float, tolerance: float = 1e-3) -> list[int | None]:
         return [run.first_hit(reference, tolerance) for run in self.runs]
+
+
+def traces_to_json(result: SearchResult) -> dict[str, Any]:
+    """The per-seed traces of a result as plain JSON data (for reports)."""
+    return {
+        "system": result.system.formula,
+        "method": result.method,
+        "budget": result.budget,
+        "settings": {k: v for k, v in result.settings.items() if isinstance(v, (int, float, str, bool))},
+        "runs": [
+            {"seed": r.seed, "evaluations": r.evaluations, "trace_evaluations": r.trace_evaluations,
+             "trace_energies": r.trace_energies, "notes": r.notes}
+            for r in result.runs
+        ],
+    }

@@ -46,9 +46,14 @@ def rule_search(
     budget: int,
     settings: RuleSearchSettings = RuleSearchSettings(),
     accelerator: Accelerator | str | None = None,
+    first: dict[int, np.ndarray] | None = None,
 ) -> list[SeedRun]:
-    """Run ``make_rule(seeds)`` on one replica per seed for ``budget`` evaluations each."""
-    starts = [StartGenerator(system, seed) for seed in seeds]
+    """Run ``make_rule(seeds)`` on one replica per seed for ``budget`` evaluations each.
+
+    ``first`` optionally gives a seed's first starting structure.
+    """
+    first = first or {}
+    starts = [StartGenerator(system, seed, first.get(seed)) for seed in seeds]
 
     def fresh(replicas: list[int], _x: np.ndarray) -> np.ndarray:
         return np.stack([starts[r]() for r in replicas])
