@@ -136,6 +136,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    path = write_report(args.campaign, args.title or f"Campaign {args.campaign.name}", args.note)
+    print(f"report written to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lopt-lammps",
@@ -213,6 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--iterations", type=int, default=None, help="override the number of outer iterations")
     t.add_argument("--accelerator", default=None, help="LAMMPS accelerator for the workers")
     t.set_defaults(func=cmd_train)
+
+    rp = sub.add_parser("report", help="write a campaign report (Markdown and figures)",
+                        description="Write CAMPAIGN/report.md with figures from CAMPAIGN/minima.db "
+                        "(lopt-lammps db merge) and the search traces in CAMPAIGN/traces/*.json.")
+    rp.add_argument("campaign", type=Path, help="campaign folder")
+    rp.add_argument("--title", default=None)
+    rp.add_argument("--note", action="append", default=[], help="a line for the report's preamble (repeatable)")
+    rp.set_defaults(func=cmd_report)
 
     db = sub.add_parser("db", help="query a minima database", description="Query a minima database.")
     dbsub = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
