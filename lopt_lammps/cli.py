@@ -43,6 +43,22 @@ def _starts(path: Path | None, seeds: list[int]) -> dict:
     return {s: by_seed[s] for s in seeds if s in by_seed}
 
 
+def resolve_method(method: str, optimizer: Path | None) -> tuple[str, str]:
+    """``auto`` -> ``learned`` when a learned optimizer is available, else ``bh``; with a reason."""
+    if method != "auto":
+        return method, f"method {method}"
+    if optimizer is not None:
+        return "learned", f"method auto: learned optimizer {optimizer}"
+    from .errors import CheckpointError
+    from .pretrained import pretrained_path
+
+    try:
+        pretrained_path()
+        return "learned", "method auto: the shipped pretrained learned optimizer"
+    except CheckpointError:
+        return "bh", "method auto: basin hopping, because no pretrained learned optimizer ships with this installation"
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from .database import check_writable, write_result
     from .search import search
@@ -51,9 +67,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     check_writable(args.db)
     system = _system(args)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    print(f"searching {system.describe()} with {args.method}, {args.budget} evaluations x {len(seeds)} seeds", file=sys.stderr)
-    result = search(system, args.method, args.budget, seeds, optimizer=args.optimizer, accelerator=args.accelerator,
+    method, reason = resolve_method(args.method, args.optimizer)
+    print(f"searching {system.describe()}: {reason}; {args.budget} evaluations x {len(seeds)} seeds", file=sys.stderr)
+    result = search(system, method, args.budget, seeds, optimizer=args.optimizer, accelerator=args.accelerator,
                     starts=_starts(args.starts, seeds), progress=not args.quiet)
+    result.settings["method_choice"] = reason
     if args.trace:
         args.trace.write_text(json.dumps(traces_to_json(result)))
     rows = write_result(args.db, result)
@@ -163,9 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     s.add_argument("system", help="formula such as Ag30Cu8, LJ38 or Si64")
-    s.add_argument("--method", required=True, choices=["learned", "bh", "fire", "cg", "adam", "gd"],
+    s.add_argument("--method", required=True, choices=["auto", "learned", "bh", "fire", "cg", "adam", "gd"],
                    help="learned optimizer; basin hopping (with swap moves for alloys); LAMMPS FIRE or CG "
-                   "relaxations from random restarts; Adam; gradient descent")
+                   "relaxations from random restarts; Adam; gradient descent; auto: learned when a pretrained "
+                   "optimizer is available, basin hopping otherwise")
     s.add_argument("--budget", type=int, required=True, help="energy+force evaluations per seed")
     s.add_argument("--seeds", type=int, default=1, help="number of independent runs")
     s.add_argument("--first-seed", type=int, default=0, help="seeds are first-seed, first-seed+1, ...")

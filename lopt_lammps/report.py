@@ -158,6 +158,8 @@ def write_report(campaign: Path, title: str, notes: list[str] | None = None) -> 
     best = {formula: float(row.energy) for formula, row in best_rows.items()}
     lines = [f"# {title}", "", f"Generated {date.today().isoformat()} by lopt-lammps (commit {git_commit()[:12]}).", ""]
     lines += [f"- {note}" for note in notes or []]
+    choices = sorted({t["settings"].get("method_choice", t["method"]) for t in traces})
+    lines += [f"- searched with {choice}" for choice in choices]
     lines += ["", "## Lowest structures", "",
               "| composition | lowest energy | best known | gap | seeds that found it | first found after (evaluations) | by |",
               "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]

@@ -1,0 +1,31 @@
+# lopt-lammps workflows. Targets:
+#   snakemake search_agcu   Ag-Cu composition scan (the default config; minutes on 2 cores)
+#   snakemake search_si     disordered Stillinger-Weber silicon
+#   snakemake search_lj     Lennard-Jones clusters
+#   snakemake metatrain     reproduce the shipped learned optimizer (hours)
+#   snakemake benchmark     search-quality benchmark
+# Rules only call the lopt-lammps command line; see docs/workflows.md.
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+configfile: "workflows/config/config.yaml"
+validate(config, "workflows/schemas/config.schema.yaml")
+
+include: "workflows/rules/common.smk"
+include: "workflows/rules/search.smk"
+include: "workflows/rules/metatrain.smk"
+include: "workflows/rules/benchmark.smk"
+
+
+rule search_agcu:
+    input: campaign_targets("agcu")
+
+
+rule search_si:
+    input: campaign_targets("si")
+
+
+rule search_lj:
+    input: campaign_targets("lj")

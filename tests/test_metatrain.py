@@ -1,0 +1,120 @@
+"""Meta-training: trainers, the objective, a tiny real run, resume, workers, bad checkpoints."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from lopt_lammps.errors import CheckpointError, ConfigError
+from lopt_lammps.metatrain import (
+    STATE_FILE,
+    Task,
+    TaskDistribution,
+    TrainConfig,
+    anytime_loss,
+    evaluate_population,
+    make_trainer,
+    train,
+    train_parallel,
+)
+from lopt_lammps.optimizers import LearnedOptimizerNet
+
+
+@pytest.mark.parametrize("name", ["esmc", "es", "ga"])
+def test_trainers_minimise_a_quadratic(name):
+    target = torch.linspace(-1, 1, 20, dtype=torch.float64)
+    theta = torch.nn.Parameter(torch.zeros(20, dtype=torch.float64))
+    trainer = make_trainer(name, seed=0, pairs=8, sigma=0.05, learning_rate=0.05)
+    loss = lambda t: float(((t - target) ** 2).sum())  # noqa: E731
+    start = loss(theta.detach())
+    for iteration in range(150):
+        population = trainer.ask(theta.detach(), iteration)
+        trainer.tell(theta, population, np.array([loss(p) for p in population]), iteration)
+    assert loss(theta.detach()) < 0.2 * start
+
+
+def test_esmc_clips_at_the_baseline():
+    trainer = make_trainer("esmc", seed=0, pairs=2, sigma=0.1, learning_rate=0.1)
+    theta = torch.nn.Parameter(torch.zeros(3, dtype=torch.float64))
+    population = trainer.ask(theta.detach(), 0)
+    assert population.shape == (5, 3) and torch.equal(population[0], theta.detach())
+    # both perturbations worse than the baseline: clipped differences vanish, theta stays
+    trainer.tell(theta, population, np.array([0.0, 1.0, 5.0, 2.0, 9.0]), 0)
+    assert torch.allclose(theta.detach(), torch.zeros(3, dtype=torch.float64))
+
+
+def test_anytime_loss_integrates_the_best_so_far():
+    # best -1 from evaluation 1, -3 from evaluation 3, over 4 evaluations: (-1 -1 -3 -3) / 4
+    assert anytime_loss([1, 3], [-1.0, -3.0], 4, 1.0) == pytest.approx(-2.0)
+    assert anytime_loss([1, 3], [-1.0, -3.0], 4, 2.0) == pytest.approx(-1.0)
+    assert np.isnan(anytime_loss([], [], 4, 1.0))
+
+
+def test_held_out_tasks_are_never_sampled():
+    dist = TaskDistribution()
+    sampled = {t.formula for it in range(300) for t in dist.sample(0, it, 2)}
+    assert not sampled & {t.formula for t in dist.held_out_tasks()}
+    assert dist.sample(3, 7, 2) == dist.sample(3, 7, 2)
+
+
+def tiny_config(**overrides) -> TrainConfig:
+    values = dict(
+        seed=1, iterations=4, pairs=3, sigma=0.05, learning_rate=0.05, tasks_per_iteration=2, replicas=1,
+        save_every=2, held_out_every=0,
+        distribution=TaskDistribution(families=(("LJ", 8, 10), ("Cu", 8, 10)), unroll=(40, 60)),
+    )
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+def test_resume_after_a_kill_is_bit_identical(tmp_path):
+    config = tiny_config()
+    straight = train(config, tmp_path / "straight", progress=False)
+    train(config, tmp_path / "resumed", progress=False, stop_after=2)  # "killed" after a checkpoint
+    resumed = train(config, tmp_path / "resumed", progress=False)
+    assert torch.equal(straight.theta, resumed.theta)
+    history = json.loads((tmp_path / "resumed" / "history.json").read_text())
+    assert [h["iteration"] for h in history] == [0, 1, 2, 3]
+    assert (tmp_path / "resumed" / "training_curve.png").stat().st_size > 1000
+    assert LearnedOptimizerNet.load(tmp_path / "resumed" / "optimizer.pt").fingerprint() == straight.fingerprint()
+
+
+def test_two_workers_give_the_same_update_as_one(tmp_path):
+    config = tiny_config(iterations=2)
+    one = train(config, tmp_path / "one", progress=False)
+    train_parallel(config, tmp_path / "two", n_workers=2)
+    two = LearnedOptimizerNet.load(tmp_path / "two" / "optimizer.pt")
+    assert torch.equal(one.theta.detach(), two.theta.detach())
+
+
+def test_bad_checkpoints_are_refused(tmp_path):
+    config = tiny_config(iterations=2)
+    train(config, tmp_path / "run", progress=False)
+    with pytest.raises(CheckpointError, match="different training configuration"):
+        train(tiny_config(iterations=2, sigma=0.1), tmp_path / "run", progress=False)
+    (tmp_path / "run" / STATE_FILE).write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="corrupt"):
+        train(config, tmp_path / "run", progress=False)
+
+
+def test_config_errors_are_clear(tmp_path):
+    with pytest.raises(ConfigError, match="unknown training settings: colour"):
+        TrainConfig.from_dict({"colour": "blue"})
+    with pytest.raises(ConfigError, match="trainer 'sgd' unknown"):
+        TrainConfig.from_dict({"trainer": "sgd"})
+    path = tmp_path / "c.yaml"
+    path.write_text("iterations: 5\nnetwork: {variant: per_coordinate, hidden: [8]}\n")
+    config = TrainConfig.from_yaml(path)
+    assert config.network.variant == "per_coordinate" and config.network.hidden == (8,)
+
+
+def test_training_lowers_the_meta_loss_on_a_fixed_task(tmp_path):
+    task = Task("LJ10", 80, seed=5)
+    config = tiny_config(iterations=12, pairs=4, sigma=0.1, learning_rate=0.1, replicas=2,
+                         distribution=TaskDistribution(families=(("LJ", 10, 10),), unroll=(80, 80)))
+    before = LearnedOptimizerNet(config.network, seed=config.seed)
+    after = train(config, tmp_path / "run", progress=False)
+    loss_before, _ = evaluate_population(before, before.theta.detach()[None], task, replicas=4)
+    loss_after, _ = evaluate_population(after, after.theta.detach()[None], task, replicas=4)
+    assert loss_after[0] < loss_before[0]

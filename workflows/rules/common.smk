@@ -1,0 +1,65 @@
+# Helpers shared by the rules: campaign settings, chunks of seeds, checks before any work.
+
+import os
+from pathlib import Path
+
+RESULTS = config["results"]
+ACCELERATOR = config.get("accelerator", "none")
+
+
+def campaign(name):
+    try:
+        return config["campaigns"][name]
+    except KeyError:
+        raise ValueError(f"campaign {name!r} is not in the configuration (campaigns: {', '.join(config['campaigns'])})")
+
+
+def chunk_seeds(name, chunk):
+    """First seed and number of seeds of chunk ``chunk`` of campaign ``name``."""
+    settings = campaign(name)
+    per_chunk = settings.get("seeds_per_chunk", settings["seeds"])
+    first = int(chunk) * per_chunk
+    return first, min(per_chunk, settings["seeds"] - first)
+
+
+def n_chunks(name):
+    settings = campaign(name)
+    per_chunk = settings.get("seeds_per_chunk", settings["seeds"])
+    return (settings["seeds"] + per_chunk - 1) // per_chunk
+
+
+def chunk_outputs(name, kind):
+    folder = "chunks" if kind == "db" else "traces"
+    suffix = "db" if kind == "db" else "json"
+    return [
+        f"{RESULTS}/{name}/{folder}/{system}-chunk{k}.{suffix}"
+        for system in campaign(name)["systems"]
+        for k in range(n_chunks(name))
+    ]
+
+
+def campaign_targets(name):
+    return [f"{RESULTS}/{name}/report.md", f"{RESULTS}/{name}/best.extxyz"]
+
+
+def check_before_work():
+    """Fail at start, with a clear message, on systems without potentials or an unwritable results folder."""
+    from lopt_lammps.errors import LoptError
+    from lopt_lammps.systems import System
+
+    for name, settings in config["campaigns"].items():
+        for formula in settings["systems"]:
+            try:
+                System.parse(formula, boundary=settings.get("boundary", "cluster"))
+            except LoptError as err:
+                raise ValueError(f"campaign {name}: system {formula}: {err}") from None
+    try:
+        Path(RESULTS).mkdir(parents=True, exist_ok=True)
+        probe = Path(RESULTS) / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as err:
+        raise ValueError(f"results folder {RESULTS!r} is not writable ({err}); set 'results' to a writable folder") from None
+
+
+check_before_work()

@@ -1,0 +1,15 @@
+# Meta-training: reproduces the shipped learned optimizer from its configuration.
+
+
+rule metatrain:
+    input: config["metatrain"]["config"]
+    output:
+        optimizer=f"{RESULTS}/metatrain/optimizer.pt",
+        curve=f"{RESULTS}/metatrain/training_curve.png",
+        check=f"{RESULTS}/metatrain/reproduction.txt",
+    params: workers=config["metatrain"].get("workers", 1)
+    threads: config["metatrain"].get("workers", 1)
+    resources: mem_mb=4000, runtime=600, tasks=lambda w: config["metatrain"].get("workers", 1)
+    shell:
+        "lopt-lammps train {input} --out {RESULTS}/metatrain --workers {params.workers} && "
+        "lopt-lammps optimizer compare {output.optimizer} > {output.check}"

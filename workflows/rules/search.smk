@@ -1,0 +1,64 @@
+# Search campaigns: initial structures -> search chunks (pyiron_base jobs, a fixed slice of
+# seeds each) -> deduplicated, ranked database -> extxyz export and report.
+
+
+rule initial_structures:
+    output: f"{RESULTS}/{{campaign}}/initial/{{system}}.extxyz"
+    params:
+        seeds=lambda w: campaign(w.campaign)["seeds"],
+        boundary=lambda w: campaign(w.campaign).get("boundary", "cluster"),
+    resources: mem_mb=1000, runtime=5
+    shell:
+        "lopt-lammps init {wildcards.system} --seeds {params.seeds} --boundary {params.boundary} -o {output}"
+
+
+rule search_chunk:
+    input: starts=f"{RESULTS}/{{campaign}}/initial/{{system}}.extxyz"
+    output:
+        db=f"{RESULTS}/{{campaign}}/chunks/{{system}}-chunk{{chunk}}.db",
+        trace=f"{RESULTS}/{{campaign}}/traces/{{system}}-chunk{{chunk}}.json",
+    params:
+        first=lambda w: chunk_seeds(w.campaign, w.chunk)[0],
+        seeds=lambda w: chunk_seeds(w.campaign, w.chunk)[1],
+        method=lambda w: campaign(w.campaign)["method"],
+        budget=lambda w: campaign(w.campaign)["budget"],
+        boundary=lambda w: campaign(w.campaign).get("boundary", "cluster"),
+        optimizer=lambda w: f"--optimizer {campaign(w.campaign)['optimizer']}" if "optimizer" in campaign(w.campaign) else "",
+        project=lambda w: f"{RESULTS}/{w.campaign}/pyiron",
+    threads: 1
+    resources: mem_mb=2000, runtime=120, tasks=1, cpus_per_task=1
+    shell:
+        "lopt-lammps job search {wildcards.system} --project {params.project} --name {wildcards.system}_chunk{wildcards.chunk} "
+        "--method {params.method} --budget {params.budget} --seeds {params.seeds} --first-seed {params.first} "
+        "--boundary {params.boundary} --starts {input.starts} --accelerator {ACCELERATOR} {params.optimizer} "
+        "--db {output.db} --trace {output.trace} --quiet"
+
+
+rule deduplicate:
+    input: lambda w: chunk_outputs(w.campaign, "db")
+    output: f"{RESULTS}/{{campaign}}/minima.db"
+    resources: mem_mb=2000, runtime=10
+    shell: "lopt-lammps db merge {output} {input}"
+
+
+rule export_best:
+    input: f"{RESULTS}/{{campaign}}/minima.db"
+    output: f"{RESULTS}/{{campaign}}/best.extxyz"
+    params: top=lambda w: campaign(w.campaign).get("export_top", 1)
+    shell: "lopt-lammps db export {input} --top {params.top} -o {output}"
+
+
+rule report:
+    input:
+        db=f"{RESULTS}/{{campaign}}/minima.db",
+        traces=lambda w: chunk_outputs(w.campaign, "trace"),
+    output: f"{RESULTS}/{{campaign}}/report.md"
+    params:
+        title=lambda w: campaign(w.campaign).get("title", w.campaign),
+        method=lambda w: campaign(w.campaign)["method"],
+        budget=lambda w: campaign(w.campaign)["budget"],
+        seeds=lambda w: campaign(w.campaign)["seeds"],
+    shell:
+        "lopt-lammps report {RESULTS}/{wildcards.campaign} --title '{params.title}' "
+        "--note 'method: {params.method}; {params.budget} evaluations per seed; {params.seeds} seeds' "
+        "--note \"$(lopt-lammps job table {RESULTS}/{wildcards.campaign}/pyiron --summary)\""
