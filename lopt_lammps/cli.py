@@ -154,6 +154,54 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_job_search(args: argparse.Namespace) -> int:
+    """A search chunk as a pyiron_base job; writes the chunk database and trace from the job's record."""
+    from .database import check_writable, write_result
+    from .jobs import open_project, run_chunk
+    from .optimizers import LearnedOptimizerNet
+    from .search.result import result_from_json, traces_to_json
+
+    check_writable(args.db)
+    system = _system(args)
+    method, reason = resolve_method(args.method, args.optimizer)
+    optimizer_hash = ""
+    if method == "learned":
+        from .search import load_optimizer
+
+        net = load_optimizer(args.optimizer)
+        optimizer_hash = net.fingerprint()
+    inputs = {
+        "system": system.formula, "boundary": system.boundary, "density": args.density, "potential": args.potential or "",
+        "method": method, "method_choice": reason, "budget": args.budget,
+        "seeds": list(range(args.first_seed, args.first_seed + args.seeds)),
+        "starts": str(args.starts.resolve()) if args.starts else "", "optimizer": str(args.optimizer or ""),
+        "optimizer_hash": optimizer_hash, "accelerator": args.accelerator or "",
+    }
+    project = open_project(args.project)
+    data, reused = run_chunk(project, args.name, inputs)
+    result = result_from_json(data)
+    if args.trace:
+        args.trace.write_text(json.dumps(traces_to_json(result)))
+    extra = {"optimizer": optimizer_hash} if optimizer_hash else {}
+    rows = write_result(args.db, result, extra, replace=True)
+    print(f"{args.name}: {'reused the finished pyiron job' if reused else 'ran'}; {rows} minima written to {args.db}")
+    return 0
+
+
+def cmd_job_table(args: argparse.Namespace) -> int:
+    from .jobs import job_table
+
+    table = job_table(args.project)
+    if args.summary:
+        counts = table["status"].value_counts().to_dict() if len(table) else {}
+        detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        print(f"pyiron_base records: {len(table)} jobs in {args.project}" + (f" ({detail})" if detail else ""))
+    else:
+        columns = [c for c in ("id", "status", "job", "hamilton", "timestart") if c in table]
+        print(table[columns].to_string(index=False) if len(table) else "no jobs")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
@@ -240,6 +288,35 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--iterations", type=int, default=None, help="override the number of outer iterations")
     t.add_argument("--accelerator", default=None, help="LAMMPS accelerator for the workers")
     t.set_defaults(func=cmd_train)
+
+    job = sub.add_parser("job", help="search chunks as pyiron_base jobs (used by the workflows)",
+                         description="Run search chunks as pyiron_base jobs with their own job table.")
+    jobsub = job.add_subparsers(dest="job_command", required=True, metavar="JOB_COMMAND")
+    js = jobsub.add_parser("search", help="one search chunk as a pyiron_base job",
+                           description="Like `lopt-lammps search`, recorded as a pyiron_base job in PROJECT. "
+                           "A finished job with the same inputs is reused; a failed or interrupted one is rerun.",
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    js.add_argument("system")
+    js.add_argument("--project", type=Path, required=True, help="pyiron project folder (holds jobs.db)")
+    js.add_argument("--name", required=True, help="chunk name, e.g. Ag30Cu8_chunk0")
+    js.add_argument("--method", required=True, choices=["auto", "learned", "bh", "fire", "cg", "adam", "gd"])
+    js.add_argument("--budget", type=int, required=True)
+    js.add_argument("--seeds", type=int, default=1)
+    js.add_argument("--first-seed", type=int, default=0)
+    js.add_argument("--db", type=Path, required=True)
+    js.add_argument("--trace", type=Path, default=None)
+    js.add_argument("--starts", type=Path, default=None)
+    js.add_argument("--optimizer", type=Path, default=None)
+    js.add_argument("--potential", default=None)
+    js.add_argument("--boundary", default="auto", choices=["auto", "cluster", "periodic"])
+    js.add_argument("--density", type=float, default=None)
+    js.add_argument("--accelerator", default=None)
+    js.add_argument("--quiet", action="store_true")
+    js.set_defaults(func=cmd_job_search)
+    jt = jobsub.add_parser("table", help="the pyiron job table of a project")
+    jt.add_argument("project", type=Path)
+    jt.add_argument("--summary", action="store_true", help="one line: how many jobs in which status")
+    jt.set_defaults(func=cmd_job_table)
 
     rp = sub.add_parser("report", help="write a campaign report (Markdown and figures)",
                         description="Write CAMPAIGN/report.md with figures from CAMPAIGN/minima.db "

@@ -63,12 +63,23 @@ def minima_rows(result: SearchResult, extra: dict[str, Any] | None = None) -> It
             yield atoms, pairs
 
 
-def write_result(path: str | Path, result: SearchResult, extra: dict[str, Any] | None = None) -> int:
-    """Add the minima of ``result`` in a single transaction; returns the number of rows."""
+def write_result(path: str | Path, result: SearchResult, extra: dict[str, Any] | None = None, replace: bool = False) -> int:
+    """Add the minima of ``result`` in a single transaction; returns the number of rows.
+
+    With ``replace``, the database is built anew in a temporary file and renamed over
+    ``path``, so it holds exactly this result whatever was there before.
+    """
     rows = list(minima_rows(result, extra))
-    with _connect(path) as db:
+    target = Path(path)
+    if replace:
+        check_writable(target)
+        target = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        target.unlink(missing_ok=True)
+    with _connect(target) as db:
         for atoms, pairs in rows:
             db.write(atoms, key_value_pairs=pairs)
+    if replace:
+        os.replace(target, path)
     return len(rows)
 
 

@@ -66,6 +66,32 @@ class SearchResult:
         return [run.first_hit(reference, tolerance) for run in self.runs]
 
 
+def result_to_json(result: SearchResult) -> dict[str, Any]:
+    """Traces, minima (with positions) and settings as plain JSON data."""
+    data = traces_to_json(result)
+    data["boundary"] = result.system.boundary
+    data["density"] = result.system.density
+    data["potential"] = result.system.potential.name
+    for run_data, run in zip(data["runs"], result.runs):
+        run_data["minima"] = [
+            {"energy": m.energy, "evaluation": m.evaluation, "positions": np.asarray(m.positions).tolist()}
+            for m in run.minima
+        ]
+    return data
+
+
+def result_from_json(data: dict[str, Any]) -> SearchResult:
+    """Inverse of :func:`result_to_json`."""
+    system = System.parse(data["system"], potential=data["potential"], boundary=data["boundary"], density=data["density"])
+    runs = [
+        SeedRun(r["seed"], r["evaluations"], r["trace_evaluations"], r["trace_energies"],
+                [Minimum(m["energy"], np.array(m["positions"]), r["seed"], m["evaluation"]) for m in r["minima"]],
+                r["notes"])
+        for r in data["runs"]
+    ]
+    return SearchResult(system, data["method"], data["budget"], runs, dict(data["settings"]))
+
+
 def traces_to_json(result: SearchResult) -> dict[str, Any]:
     """The per-seed traces of a result as plain JSON data (for reports)."""
     return {
