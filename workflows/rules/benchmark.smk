@@ -10,7 +10,7 @@ rule benchmark:
         methods=" ".join(config["benchmark"]["methods"]),
         budget=config["benchmark"]["budget"],
         seeds=config["benchmark"]["seeds"],
-    threads: workflow.cores
+    threads: config["benchmark"].get("processes", 2)
     shell:
         "python benchmarks/search_quality.py --systems {params.systems} --methods {params.methods} "
         "--budget {params.budget} --seeds {params.seeds} --processes {threads} --out {RESULTS}/benchmark --no-write"

@@ -1,0 +1,137 @@
+"""The Snakemake workflow for real: submit path, resume after kill, pyiron records, database, bad config."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from ase.db import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def campaign_config(results: str, systems: list[str], budget: int, seeds: int = 2, per_chunk: int = 1) -> dict:
+    return {
+        "results": results,
+        "campaigns": {"agcu": {"title": "test", "systems": systems, "boundary": "cluster", "method": "bh",
+                               "budget": budget, "seeds": seeds, "seeds_per_chunk": per_chunk, "export_top": 2}},
+    }
+
+
+def workdir(tmp_path: Path, config: dict) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    for item in ("Snakefile", "workflows"):
+        source = ROOT / item
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / item)
+    (tmp_path / "test.yaml").write_text(yaml.safe_dump(config))
+    return tmp_path
+
+
+def snakemake(cwd: Path, *args: str, background: bool = False):
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(cwd), "LOPT_LAMMPS_CACHE": str(cwd / "cache")}
+    command = [str(BIN / "snakemake"), "search_agcu", "--configfile", "test.yaml", *args]
+    if background:
+        return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def rows(db: Path) -> list[tuple]:
+    return sorted((r.composition, r.rank, round(r.energy, 6), r.seed, r.evaluations, r.found_by) for r in connect(str(db)).select())
+
+
+def test_submit_path_through_a_cluster_profile(tmp_path):
+    cwd = workdir(tmp_path, campaign_config("results", ["Ag4Cu2"], 1500))
+    done = snakemake(cwd, "--profile", "workflows/profiles/local-submit")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    exits = list((cwd / ".snakemake" / "local-submit").glob("*.exit"))
+    assert len(exits) >= 4 and all(e.read_text().strip() == "0" for e in exits)
+    assert (cwd / "results" / "agcu" / "report.md").is_file()
+    assert (cwd / "results" / "agcu" / "best.extxyz").is_file()
+
+
+def test_database_and_pyiron_records(tmp_path):
+    cwd = workdir(tmp_path, campaign_config("results", ["Ag4Cu2", "Ag6"], 1500))
+    done = snakemake(cwd, "--cores", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    db = connect(str(cwd / "results" / "agcu" / "minima.db"))
+    best = {row.composition: row for row in db.select(rank=1)}
+    assert set(best) == {"Ag4Cu2", "Ag6"}
+    for row in best.values():
+        assert row.method == "bh" and row.size in (6,) and row.found_by >= 1 and row.evaluations <= 1500
+        assert row.potential.startswith("smatb-agcu:")
+    assert best["Ag4Cu2"].x_Cu == pytest.approx(2 / 6)
+    listing = subprocess.run([str(BIN / "ase"), "db", str(cwd / "results" / "agcu" / "minima.db")], capture_output=True, text=True)
+    assert listing.returncode == 0 and "Ag4Cu2" in listing.stdout
+    # pyiron_base: one finished job per chunk, with inputs, in the campaign's own job table
+    code = (
+        "from lopt_lammps.jobs import open_project\n"
+        "pr = open_project('results/agcu/pyiron')\n"
+        "t = pr.job_table()\n"
+        "print(len(t), sorted(set(t.status)))\n"
+        "job = pr.load(t.job.iloc[0])\n"
+        "print(job.input['method'], job.input['budget'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True,
+                         env={"PATH": os.environ["PATH"], "HOME": str(cwd)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines()[0] == "4 ['finished']"
+    assert out.stdout.splitlines()[1] == "bh 1500"
+    assert not (cwd / "pyiron.db").exists()  # never the user's home
+    # a second run finds everything up to date
+    again = snakemake(cwd, "--cores", "2")
+    assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+
+
+KILL_CONFIG = campaign_config("results", ["Ag6Cu2", "Ag5Cu3"], 8000)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> list[tuple]:
+    cwd = workdir(tmp_path_factory.mktemp("reference"), KILL_CONFIG)
+    assert snakemake(cwd, "--cores", "2").returncode == 0
+    return rows(cwd / "results" / "agcu" / "minima.db")
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_resume_after_kill_loses_nothing_and_counts_nothing_twice(tmp_path, how, uninterrupted):
+    cwd = workdir(tmp_path, KILL_CONFIG)
+    process = snakemake(cwd, "--cores", "1", background=True)
+    chunks = cwd / "results" / "agcu" / "chunks"
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list(chunks.glob("*.db"))) < 1:
+        time.sleep(0.2)
+    time.sleep(1.0)  # well inside the next chunk
+    os.killpg(process.pid, getattr(signal, how))
+    process.wait(timeout=60)
+    assert not (cwd / "results" / "agcu" / "minima.db").exists(), "killed too late to test anything"
+    if how == "SIGKILL":
+        assert snakemake(cwd, "--unlock").returncode == 0
+    done = snakemake(cwd, "--cores", "1", "--rerun-incomplete")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert rows(cwd / "results" / "agcu" / "minima.db") == uninterrupted
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"colour": "blue"}, "Additional properties are not allowed ('colour' was unexpected)"),
+        ({"campaigns": {"agcu": {"systems": ["Ag6"], "method": "annealing", "budget": 10, "seeds": 1}}}, "'annealing' is not one of"),
+        ({"campaigns": {"agcu": {"systems": ["Au38"], "method": "bh", "budget": 10, "seeds": 1}}}, "no shipped potential has parameters for Au"),
+        ({"results": "/proc/forbidden"}, "is not writable"),
+    ],
+)
+def test_bad_configuration_fails_before_any_work(tmp_path, change, message):
+    config = campaign_config("results", ["Ag6"], 100)
+    config.update(change)
+    cwd = workdir(tmp_path, config)
+    done = snakemake(cwd, "--cores", "1")
+    assert done.returncode != 0
+    assert message in done.stdout + done.stderr
+    assert not (cwd / "results" / "agcu").exists()
