@@ -18,7 +18,7 @@ $(BIN)/lopt-lammps: pyproject.toml
 install: $(BIN)/lopt-lammps
 
 search: install
-	$(BIN)/snakemake search_agcu --cores $(CORES)
+	$(BIN)/snakemake search_agcu --cores $(CORES) --rerun-incomplete
 
 test: install
 	$(BIN)/python -m pytest -q
