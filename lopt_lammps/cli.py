@@ -202,6 +202,29 @@ def cmd_job_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_optimizer_info(args: argparse.Namespace) -> int:
+    from .optimizers import LearnedOptimizerNet
+
+    net = LearnedOptimizerNet.load(args.path)
+    print(f"{args.path}: fingerprint {net.fingerprint()}, variant {net.config.variant}, {net.n_params} parameters")
+    for key, value in sorted(net.metadata.items()):
+        print(f"  {key}: {str(value)[:200]}")
+    return 0
+
+
+def cmd_optimizer_compare(args: argparse.Namespace) -> int:
+    """Whether a trained checkpoint has the same weights as the shipped pretrained optimizer."""
+    from .optimizers import LearnedOptimizerNet
+    from .pretrained import pretrained_path
+
+    trained = LearnedOptimizerNet.load(args.path)
+    shipped = LearnedOptimizerNet.load(pretrained_path())
+    same = trained.fingerprint() == shipped.fingerprint()
+    print(f"trained {trained.fingerprint()} vs shipped {shipped.fingerprint()}: "
+          + ("identical, the shipped optimizer is reproduced" if same else "different"))
+    return 0 if same else 1
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
@@ -317,6 +340,16 @@ def build_parser() -> argparse.ArgumentParser:
     jt.add_argument("project", type=Path)
     jt.add_argument("--summary", action="store_true", help="one line: how many jobs in which status")
     jt.set_defaults(func=cmd_job_table)
+
+    opt = sub.add_parser("optimizer", help="inspect learned-optimizer checkpoints",
+                         description="Inspect learned-optimizer checkpoints.")
+    optsub = opt.add_subparsers(dest="optimizer_command", required=True, metavar="OPTIMIZER_COMMAND")
+    oi = optsub.add_parser("info", help="fingerprint, architecture and provenance of a checkpoint")
+    oi.add_argument("path", type=Path)
+    oi.set_defaults(func=cmd_optimizer_info)
+    oc = optsub.add_parser("compare", help="is this checkpoint the shipped pretrained optimizer?")
+    oc.add_argument("path", type=Path)
+    oc.set_defaults(func=cmd_optimizer_compare)
 
     rp = sub.add_parser("report", help="write a campaign report (Markdown and figures)",
                         description="Write CAMPAIGN/report.md with figures from CAMPAIGN/minima.db "

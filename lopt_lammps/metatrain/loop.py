@@ -88,6 +88,17 @@ def load_state(path: Path, config: TrainConfig) -> dict[str, Any]:
     return payload
 
 
+def shape_fitness(losses: np.ndarray) -> np.ndarray:
+    """Per-task standardised losses (T, P) -> one loss per member (P,).
+
+    Each task's losses are centred on their median and divided by their spread, so tasks
+    whose energies vary more (Lennard-Jones against metals) do not drown the others.
+    """
+    centred = losses - np.median(losses, axis=1, keepdims=True)
+    spread = losses.std(axis=1, keepdims=True) + 1e-12
+    return (centred / spread).mean(axis=0)
+
+
 def _evaluate(net, population, tasks, replicas, workers, accelerator) -> tuple[np.ndarray, np.ndarray]:
     anytime = np.zeros((len(tasks), len(population)))
     final = np.zeros_like(anytime)
@@ -112,7 +123,7 @@ def train(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     net = LearnedOptimizerNet(config.network, seed=config.seed)
-    trainer = make_trainer(config.trainer, config.seed, config.pairs, config.sigma, config.learning_rate)
+    trainer = make_trainer(config.trainer, config.seed, config.pairs, config.sigma, config.learning_rate, net.perturbation_scale())
     start, history = 0, []
     state_path = out / STATE_FILE
     if state_path.exists():
@@ -132,10 +143,10 @@ def train(
         tasks = config.distribution.sample(config.seed, iteration, config.tasks_per_iteration)
         population = trainer.ask(net.theta.detach(), iteration)
         anytime, final = _evaluate(net, population, tasks, config.replicas, workers, accelerator)
-        losses = anytime.mean(axis=0)
-        trainer.tell(net.theta, population, losses, iteration)
-        record = {"iteration": iteration, "loss": float(losses[0] if config.trainer == "esmc" else losses.mean()),
-                  "best_member": float(losses.min()), "final": float(final.mean())}
+        trainer.tell(net.theta, population, shape_fitness(anytime), iteration)
+        raw = anytime.mean(axis=0)
+        record = {"iteration": iteration, "loss": float(raw[0] if config.trainer == "esmc" else raw.mean()),
+                  "best_member": float(raw.min()), "final": float(final.mean())}
         if config.held_out_every and (iteration + 1) % config.held_out_every == 0:
             held_tasks = config.distribution.held_out_tasks()
             held, held_final = _evaluate(net, net.theta.detach()[None], held_tasks, 1, workers, accelerator)

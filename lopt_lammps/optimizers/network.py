@@ -9,8 +9,9 @@ Two variants read the same per-atom features (see :mod:`.learned`):
   invariant features plus that coordinate of every vector, and outputs the step along it
   (the classic learned-optimizer layout, not rotation equivariant).
 
-Both start from a linear skip term initialised to Adam-like momentum steps plus an MLP
-(SiLU activations) whose last layer is zero, so an untrained network behaves like Adam.
+Both start from a linear skip term plus an MLP (SiLU activations) whose last layer is
+zero, so an untrained network takes momentum steps like a well-tuned heavy-ball/Adam
+optimizer (the skip coefficients were chosen on training-type tasks, see docs).
 
 All weights live in one flat vector ``theta``, so evolution strategies can perturb it and
 a batch of replicas can each use its own parameters (``theta`` of shape (B, P)).
@@ -48,7 +49,7 @@ class NetworkConfig:
     coordination_radii: tuple[float, ...] = (1.15, 1.45, 1.8)
     step_scale: float = 0.02
     max_step: float = 0.3
-    initial_skip: tuple[float, ...] = field(default=(0.0, 0.0, 1.0, 0.0, 0.0))
+    initial_skip: tuple[float, ...] = field(default=(1.0, 0.0, 3.0, 0.0, 0.0))
 
     def __post_init__(self) -> None:
         if self.variant not in ("equivariant", "per_coordinate"):
@@ -87,6 +88,16 @@ class LearnedOptimizerNet(nn.Module):
     @property
     def n_params(self) -> int:
         return self.theta.numel()
+
+    def perturbation_scale(self, skip: float = 5.0) -> torch.Tensor:
+        """Relative size of evolution-strategy perturbations per parameter.
+
+        The skip coefficients are of order one and steer the whole step, the MLP weights
+        are small: perturbing the former ``skip`` times more lets both move usefully.
+        """
+        scale = torch.ones(self.n_params, dtype=torch.float64)
+        scale[: len(VECTORS)] = skip
+        return scale
 
     def _layers(self, theta: torch.Tensor) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
         """Split (B, P) parameters into skip (B, K) and per-layer (B, in, out), (B, out)."""
