@@ -19,8 +19,8 @@ import argparse
 import time
 
 import numpy as np
-
 from _report import machine, update_section
+
 from lopt_lammps.engine import BatchedEngine
 from lopt_lammps.structures import random_batch
 from lopt_lammps.systems import System

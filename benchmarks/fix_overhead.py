@@ -16,9 +16,17 @@ import time
 
 from _report import machine, update_section
 from engine import relaxed_start, time_native  # noqa: I001  (benchmarks/engine.py)
+
 from lopt_lammps.engine import BatchedEngine
 from lopt_lammps.fix import OptimizerFix
-from lopt_lammps.optimizers import Adam, Fire, LearnedOptimizer, LearnedOptimizerNet, NetworkConfig, Scales
+from lopt_lammps.optimizers import (
+    Adam,
+    Fire,
+    LearnedOptimizer,
+    LearnedOptimizerNet,
+    NetworkConfig,
+    Scales,
+)
 from lopt_lammps.systems import System
 
 

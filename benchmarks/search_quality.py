@@ -27,8 +27,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-
 from _report import machine, update_section
+
 from lopt_lammps.errors import CheckpointError
 from lopt_lammps.optimizers import LearnedOptimizerNet
 from lopt_lammps.pretrained import pretrained_path

@@ -140,7 +140,13 @@ def cmd_db_best(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .metatrain import OPTIMIZER_FILE, TrainConfig, train, train_parallel, workers_from_environment
+    from .metatrain import (
+        OPTIMIZER_FILE,
+        TrainConfig,
+        train,
+        train_parallel,
+        workers_from_environment,
+    )
 
     config = TrainConfig.from_yaml(args.config) if args.config else TrainConfig()
     if args.iterations is not None:
@@ -158,7 +164,6 @@ def cmd_job_search(args: argparse.Namespace) -> int:
     """A search chunk as a pyiron_base job; writes the chunk database and trace from the job's record."""
     from .database import check_writable, write_result
     from .jobs import open_project, run_chunk
-    from .optimizers import LearnedOptimizerNet
     from .search.result import result_from_json, traces_to_json
 
     check_writable(args.db)

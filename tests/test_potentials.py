@@ -6,6 +6,7 @@ structures; a wrong polynomial tail or a missing factor 2 shows up at 1e-3 or mo
 
 import numpy as np
 import pytest
+from reference import lennard_jones, smatb, stillinger_weber
 
 from lopt_lammps.engine import BatchedEngine
 from lopt_lammps.errors import PotentialError
@@ -14,7 +15,6 @@ from lopt_lammps.paths import potential_file
 from lopt_lammps.potentials import Smatb, StillingerWeber, TableGrid, get_potential
 from lopt_lammps.structures import random_batch
 from lopt_lammps.systems import System
-from reference import lennard_jones, smatb, stillinger_weber
 
 ENERGY_TOL, FORCE_TOL = 1e-8, 1e-6
 

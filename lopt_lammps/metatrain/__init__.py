@@ -2,7 +2,15 @@
 
 from .config import TrainConfig
 from .evaluate import evaluate_population
-from .loop import OPTIMIZER_FILE, STATE_FILE, Workers, load_state, train, train_parallel, workers_from_environment
+from .loop import (
+    OPTIMIZER_FILE,
+    STATE_FILE,
+    Workers,
+    load_state,
+    train,
+    train_parallel,
+    workers_from_environment,
+)
 from .objective import anytime_loss, final_loss
 from .tasks import Task, TaskDistribution
 from .trainers import AntitheticES, GeneticAlgorithm, make_trainer

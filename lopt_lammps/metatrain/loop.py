@@ -25,8 +25,8 @@ import torch
 import torch.distributed as dist
 
 from ..errors import CheckpointError
-from ..paths import atomic_torch_save
 from ..optimizers import LearnedOptimizerNet
+from ..paths import atomic_torch_save
 from .config import TrainConfig
 from .evaluate import evaluate_population
 from .trainers import make_trainer

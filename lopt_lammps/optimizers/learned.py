@@ -53,7 +53,6 @@ def coordination_numbers(x: torch.Tensor, scales: Scales, radii: torch.Tensor) -
     distance: about the number of neighbours within R_k L, divided by 12. Computed
     from squared distances only (no square roots or exponentials).
     """
-    n = x.shape[1]
     if scales.cell is None:
         sq = (x * x).sum(-1)
         d2 = (sq[:, :, None] + sq[:, None, :] - 2 * x @ x.transpose(1, 2)).clamp_min(0)

@@ -14,7 +14,13 @@ import numpy as np
 from tqdm import tqdm
 
 from ..lammps_runtime import Accelerator
-from ..optimizers import Adam, GradientDescent, LearnedOptimizer, LearnedOptimizerNet, Scales
+from ..optimizers import (
+    Adam,
+    GradientDescent,
+    LearnedOptimizer,
+    LearnedOptimizerNet,
+    Scales,
+)
 from ..systems import System
 from .basin_hopping import BasinHoppingSettings, basin_hopping
 from .common import MINIMA_FORCE_TOLERANCE, Relaxer

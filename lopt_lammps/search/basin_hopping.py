@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import Relaxer, StartGenerator, dissociation_detector, distinct_minima
+from .common import MinimaLog, Relaxer, StartGenerator, dissociation_detector
 from .result import SeedRun
 
 
@@ -46,8 +46,8 @@ def basin_hopping(relaxer: Relaxer, seed: int, budget: int, settings: BasinHoppi
     kt = settings.temperature * system.energy_scale()
     detect = dissociation_detector(system, relaxer.engine.slot_radius)
     x, e, used = relaxer(StartGenerator(system, seed, first)(), max_evaluations=budget)
-    best, trace_ev, trace_e = e, [used], [e]
-    found = [(e, x, used)]
+    log = MinimaLog()
+    log.add(e, x, used)
     hops = accepted = swaps = rejected_dissociated = 0
     while used < budget:
         if alloy and rng.random() < settings.swap_probability:
@@ -63,13 +63,9 @@ def basin_hopping(relaxer: Relaxer, seed: int, budget: int, settings: BasinHoppi
         if detect is not None and detect(xt[None])[0]:
             rejected_dissociated += 1
             continue
-        found.append((et, xt, used))
-        if et < best:
-            best = et
-            trace_ev.append(used)
-            trace_e.append(et)
+        log.add(et, xt, used)
         if et < e or rng.random() < np.exp(-(et - e) / kt):
             x, e = xt, et
             accepted += 1
     notes = {"hops": hops, "accepted": accepted, "swaps": swaps, "rejected_dissociated": rejected_dissociated}
-    return SeedRun(seed, min(used, budget), trace_ev, trace_e, distinct_minima(system, seed, found), notes)
+    return log.seed_run(system, seed, min(used, budget), notes)

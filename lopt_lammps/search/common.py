@@ -11,7 +11,7 @@ from ..engine import BatchedEngine
 from ..lammps_runtime import Accelerator
 from ..structures import random_positions
 from ..systems import System
-from .result import Minimum
+from .result import Minimum, SeedRun
 
 #: relaxed minima have a force vector 2-norm below this many force units (E0 / L0)
 MINIMA_FORCE_TOLERANCE = 1e-3
@@ -82,6 +82,25 @@ class Relaxer:
 
     def close(self) -> None:
         self.engine.close()
+
+
+class MinimaLog:
+    """The relaxed minima of one seed's run and the trace of its best energy."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[float, np.ndarray, int]] = []
+        self.trace_evaluations: list[int] = []
+        self.trace_energies: list[float] = []
+
+    def add(self, energy: float, positions: np.ndarray, evaluation: int) -> None:
+        self.found.append((energy, positions, evaluation))
+        if not self.trace_energies or energy < self.trace_energies[-1]:
+            self.trace_evaluations.append(evaluation)
+            self.trace_energies.append(energy)
+
+    def seed_run(self, system: System, seed: int, evaluations: int, notes: dict) -> SeedRun:
+        return SeedRun(seed, evaluations, self.trace_evaluations, self.trace_energies,
+                       distinct_minima(system, seed, self.found), notes)
 
 
 #: distinct minima kept per run (the lowest ones)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import Relaxer, StartGenerator, distinct_minima
+from .common import MinimaLog, Relaxer, StartGenerator
 from .result import SeedRun
 
 
@@ -28,18 +28,12 @@ def random_restarts(relaxer: Relaxer, seed: int, budget: int, settings: RestartS
     system = relaxer.engine.system
     relaxer.style = settings.style
     starts = StartGenerator(system, seed, first)
-    used, best = 0, np.inf
-    trace_ev: list[int] = []
-    trace_e: list[float] = []
-    found: list[tuple[float, np.ndarray, int]] = []
+    log = MinimaLog()
+    used = 0
     while used < budget:
         x, e, n = relaxer(starts(), max_evaluations=budget - used)
         used += n
         if used > budget:  # cut off by the budget: this relaxation does not count
             break
-        found.append((e, x, used))
-        if e < best:
-            best = e
-            trace_ev.append(used)
-            trace_e.append(e)
-    return SeedRun(seed, min(used, budget), trace_ev, trace_e, distinct_minima(system, seed, found), {"relaxations": starts.count})
+        log.add(e, x, used)
+    return log.seed_run(system, seed, min(used, budget), {"relaxations": starts.count})

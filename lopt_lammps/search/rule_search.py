@@ -25,7 +25,13 @@ from ..fix import Candidate, OptimizerFix
 from ..lammps_runtime import Accelerator
 from ..optimizers import Fire, UpdateRule
 from ..systems import System
-from .common import Relaxer, StartGenerator, dissociation_detector, distinct_minima, force_unit
+from .common import (
+    Relaxer,
+    StartGenerator,
+    dissociation_detector,
+    distinct_minima,
+    force_unit,
+)
 from .result import SeedRun
 
 
