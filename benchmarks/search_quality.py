@@ -66,7 +66,7 @@ def run_job(job: tuple[str, str, str, int, list[int], str | None]) -> dict:
 
 
 def split(seeds: list[int], parts: int) -> list[list[int]]:
-    return [list(part) for part in np.array_split(seeds, parts) if len(part)]
+    return [[int(s) for s in part] for part in np.array_split(seeds, parts) if len(part)]
 
 
 def summarise(traces: list[dict], reference: float, budget: int) -> tuple[float, float]:

@@ -100,8 +100,10 @@ def traces_to_json(result: SearchResult) -> dict[str, Any]:
         "budget": result.budget,
         "settings": {k: v for k, v in result.settings.items() if isinstance(v, (int, float, str, bool))},
         "runs": [
-            {"seed": r.seed, "evaluations": r.evaluations, "trace_evaluations": r.trace_evaluations,
-             "trace_energies": r.trace_energies, "notes": r.notes}
+            {"seed": int(r.seed), "evaluations": int(r.evaluations),
+             "trace_evaluations": [int(v) for v in r.trace_evaluations],
+             "trace_energies": [float(v) for v in r.trace_energies],
+             "notes": {k: v.item() if isinstance(v, np.generic) else v for k, v in r.notes.items()}}
             for r in result.runs
         ],
     }
