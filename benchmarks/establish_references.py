@@ -57,8 +57,9 @@ def main() -> None:
                 f"{hits}/{args.seeds} seeds reached it; commit {git_commit()[:12]}, {date.today().isoformat()}",
             }
             print(f"{formula}: {lowest:.6f} ({hits}/{args.seeds} seeds)", flush=True)
-            header = references_path().read_text().split("\n\n")[0] if references_path().exists() else ""
-            references_path().write_text(header + "\n\n" + yaml.safe_dump(refs, sort_keys=True, width=200))
+            text = references_path().read_text() if references_path().exists() else ""
+            header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+            references_path().write_text(header + yaml.safe_dump(refs, sort_keys=True, width=200))
 
 
 if __name__ == "__main__":

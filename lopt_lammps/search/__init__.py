@@ -95,7 +95,7 @@ def search(
             make = lambda s: GradientDescent(learning_rate=0.01 * length / (system.energy_scale() / length), max_step=0.1 * length)  # noqa: E731
         rule_settings = rule_settings or RuleSearchSettings()
         settings.update(vars(rule_settings))
-        runs = rule_search(system, make, list(seeds), budget, rule_settings, accelerator, starts)
+        runs = rule_search(system, make, list(seeds), budget, rule_settings, accelerator, starts, progress)
     else:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     return SearchResult(system, method, budget, runs, settings)

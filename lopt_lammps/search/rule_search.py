@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from tqdm import tqdm
 
 from ..engine import BatchedEngine
 from ..fix import Candidate, OptimizerFix
@@ -53,10 +54,11 @@ def rule_search(
     settings: RuleSearchSettings = RuleSearchSettings(),
     accelerator: Accelerator | str | None = None,
     first: dict[int, np.ndarray] | None = None,
+    progress: bool = False,
 ) -> list[SeedRun]:
     """Run ``make_rule(seeds)`` on one replica per seed for ``budget`` evaluations each.
 
-    ``first`` optionally gives a seed's first starting structure.
+    ``first`` optionally gives a seed's first starting structure; ``progress`` shows a bar.
     """
     first = first or {}
     starts = [StartGenerator(system, seed, first.get(seed)) for seed in seeds]
@@ -78,10 +80,16 @@ def rule_search(
             containment_radius=None if system.periodic else 0.8 * engine.slot_radius,
         )
         engine.set_positions(fresh(list(range(len(seeds))), None))
-        if settings.cycle > 0:
-            _run_in_cycles(engine, fix, settings, fresh)
-        else:
-            engine.run(budget, fix)
+        with tqdm(total=budget, desc=f"{system.formula} x {len(seeds)} seeds", unit="eval", disable=not progress,
+                  miniters=max(1, budget // 100)) as bar:
+            def step(x: np.ndarray, f: np.ndarray, e: np.ndarray) -> np.ndarray:
+                bar.update(1)
+                return fix(x, f, e)
+
+            if settings.cycle > 0:
+                _run_in_cycles(engine, fix, settings, fresh, step)
+            else:
+                engine.run(budget, step)
         best = [(r, fix.best_evaluation[r], fix.best_energy[r], fix.best_positions[r]) for r in range(len(seeds))]
     candidates = [(c.replica, c.evaluation, c.energy, c.positions) for c in fix.candidates] + best
     relaxer = Relaxer.for_system(system, accelerator)
@@ -104,7 +112,7 @@ def rule_search(
     return runs
 
 
-def _run_in_cycles(engine: BatchedEngine, fix: OptimizerFix, settings: RuleSearchSettings, fresh) -> None:
+def _run_in_cycles(engine: BatchedEngine, fix: OptimizerFix, settings: RuleSearchSettings, fresh, step) -> None:
     """Cycles of: the rule for ``cycle`` evaluations, FIRE on the cycle's best structures
     for ``relax_evaluations``, then new random starts with a fresh rule state."""
     rule, on_converged = fix.rule, fix.on_converged
@@ -112,13 +120,13 @@ def _run_in_cycles(engine: BatchedEngine, fix: OptimizerFix, settings: RuleSearc
     everyone = list(range(engine.n_replicas))
     while fix.active.any():
         fix.start_window()
-        engine.run(min(settings.cycle, _remaining(fix)), fix)
+        engine.run(min(settings.cycle, _remaining(fix)), step)
         if _remaining(fix) <= 0:
             break
         fix.rule, fix.state, fix.on_converged = relax, None, None
         engine.set_positions(fix.window_positions, check=False)
         fix.start_window()
-        engine.run(min(settings.relax_evaluations, _remaining(fix)), fix)
+        engine.run(min(settings.relax_evaluations, _remaining(fix)), step)
         fix.candidates += [Candidate(r, int(fix.window_evaluation[r]), float(fix.window_energy[r]), fix.window_positions[r].copy())
                            for r in everyone if np.isfinite(fix.window_energy[r])]
         fix.rule, fix.state, fix.on_converged = rule, None, on_converged
