@@ -1,14 +1,16 @@
-"""The ``lopt-lammps`` command line."""
+"""The ``lopt-lammps`` command line (parser and entry point)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from . import __version__
-from .errors import LoptError
+from .. import __version__
+from ..errors import LoptError
+from .database import cmd_db_best, cmd_db_export, cmd_db_merge, cmd_report
+from .search import cmd_init, cmd_job_search, cmd_job_table, cmd_relax, cmd_search
+from .training import cmd_optimizer_compare, cmd_optimizer_info, cmd_train
 
 EPILOG = """\
 examples:
@@ -18,224 +20,6 @@ examples:
   lopt-lammps db best minima.db --formula Ag30Cu8 --top 5
   lopt-lammps train workflows/config/metatrain.yaml --out results/metatrain --workers 2
 """
-
-
-def _default_boundary(formula: str) -> str:
-    from .systems import parse_formula
-
-    return "periodic" if {e for e, _ in parse_formula(formula)} == {"Si"} else "cluster"
-
-
-def _system(args: argparse.Namespace):
-    from .systems import System
-
-    boundary = args.boundary if args.boundary != "auto" else _default_boundary(args.system)
-    return System.parse(args.system, potential=args.potential, boundary=boundary, density=args.density)
-
-
-def _starts(path: Path | None, seeds: list[int]) -> dict:
-    """First structures of the seeds, from an extxyz written by ``lopt-lammps init``."""
-    if path is None:
-        return {}
-    from .structures import from_atoms, read_extxyz
-
-    by_seed = {int(a.info["seed"]): from_atoms(a)[1] for a in read_extxyz(path) if "seed" in a.info}
-    return {s: by_seed[s] for s in seeds if s in by_seed}
-
-
-def resolve_method(method: str, optimizer: Path | None) -> tuple[str, str]:
-    """``auto`` -> ``learned`` when a learned optimizer is available, else ``bh``; with a reason."""
-    if method != "auto":
-        return method, f"method {method}"
-    if optimizer is not None:
-        return "learned", f"method auto: learned optimizer {optimizer}"
-    from .errors import CheckpointError
-    from .pretrained import pretrained_path
-
-    try:
-        pretrained_path()
-        return "learned", "method auto: the shipped pretrained learned optimizer"
-    except CheckpointError:
-        return "bh", "method auto: basin hopping, because no pretrained learned optimizer ships with this installation"
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    from .database import check_writable, write_result
-    from .search import search
-    from .search.result import traces_to_json
-
-    check_writable(args.db)
-    system = _system(args)
-    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    method, reason = resolve_method(args.method, args.optimizer)
-    print(f"searching {system.describe()}: {reason}; {args.budget} evaluations x {len(seeds)} seeds", file=sys.stderr)
-    result = search(system, method, args.budget, seeds, optimizer=args.optimizer, accelerator=args.accelerator,
-                    starts=_starts(args.starts, seeds), progress=not args.quiet)
-    result.settings["method_choice"] = reason
-    if args.trace:
-        args.trace.write_text(json.dumps(traces_to_json(result)))
-    rows = write_result(args.db, result)
-    best = result.best()
-    print(f"{rows} minima written to {args.db}; lowest energy {best.energy:.6f} (seed {best.seed})" if best else "no minima found")
-    return 0
-
-
-def cmd_init(args: argparse.Namespace) -> int:
-    from .search.common import StartGenerator
-    from .structures import to_atoms, write_extxyz
-
-    system = _system(args)
-    seeds = range(args.first_seed, args.first_seed + args.seeds)
-    structures = [to_atoms(system, StartGenerator(system, seed)(), seed=seed) for seed in seeds]
-    write_extxyz(args.output, structures)
-    print(f"{len(structures)} starting structures of {system.describe()} written to {args.output}")
-    return 0
-
-
-def cmd_relax(args: argparse.Namespace) -> int:
-    from .search.common import Relaxer
-    from .structures import from_atoms, read_extxyz, to_atoms, write_extxyz
-
-    relaxed = []
-    for atoms in read_extxyz(args.input):
-        system, x = from_atoms(atoms, args.potential)
-        relaxer = Relaxer.for_system(system, args.accelerator, style=args.style)
-        try:
-            xr, e, n = relaxer(x)
-        finally:
-            relaxer.close()
-        relaxed.append(to_atoms(system, xr, energy=e, evaluations=n))
-        print(f"{system.formula}: {e:.6f} after {n} evaluations")
-    write_extxyz(args.output, relaxed)
-    return 0
-
-
-def cmd_db_export(args: argparse.Namespace) -> int:
-    from .database import export_best
-
-    count = export_best(args.path, args.output, args.top)
-    print(f"{count} structures written to {args.output}")
-    return 0
-
-
-def cmd_db_merge(args: argparse.Namespace) -> int:
-    from .campaign import merge_chunks
-
-    rows = merge_chunks(args.output, args.chunks)
-    print(f"{rows} distinct minima in {args.output}")
-    return 0
-
-
-def cmd_db_best(args: argparse.Namespace) -> int:
-    from .database import best
-
-    rows = best(args.path, args.formula, args.top)
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return 0
-    print(f"{'id':>5} {'formula':<10} {'energy':>14} {'method':<8} {'seed':>5} {'evaluations':>12}")
-    for r in rows:
-        print(f"{r['id']:>5} {r['formula']:<10} {r['energy']:>14.6f} {r['method']!s:<8} {r['seed']!s:>5} {r['evaluations']!s:>12}")
-    return 0
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    from .metatrain import (
-        OPTIMIZER_FILE,
-        TrainConfig,
-        train,
-        train_parallel,
-        workers_from_environment,
-    )
-
-    config = TrainConfig.from_yaml(args.config) if args.config else TrainConfig()
-    if args.iterations is not None:
-        config = TrainConfig.from_dict({**config.to_dict(), "iterations": args.iterations})
-    args.out.mkdir(parents=True, exist_ok=True)
-    if args.workers > 1:
-        train_parallel(config, args.out, args.workers, args.accelerator)
-    else:
-        train(config, args.out, workers_from_environment(), args.accelerator)
-    print(f"trained optimizer: {args.out / OPTIMIZER_FILE}; curve: {args.out / 'training_curve.png'}")
-    return 0
-
-
-def cmd_job_search(args: argparse.Namespace) -> int:
-    """A search chunk as a pyiron_base job; writes the chunk database and trace from the job's record."""
-    from .database import check_writable, write_result
-    from .jobs import open_project, run_chunk
-    from .search.result import result_from_json, traces_to_json
-
-    check_writable(args.db)
-    system = _system(args)
-    method, reason = resolve_method(args.method, args.optimizer)
-    optimizer_hash = ""
-    if method == "learned":
-        from .search import load_optimizer
-
-        net = load_optimizer(args.optimizer)
-        optimizer_hash = net.fingerprint()
-    inputs = {
-        "system": system.formula, "boundary": system.boundary, "density": args.density, "potential": args.potential or "",
-        "method": method, "method_choice": reason, "budget": args.budget,
-        "seeds": list(range(args.first_seed, args.first_seed + args.seeds)),
-        "starts": str(args.starts.resolve()) if args.starts else "", "optimizer": str(args.optimizer or ""),
-        "optimizer_hash": optimizer_hash, "accelerator": args.accelerator or "",
-    }
-    project = open_project(args.project)
-    data, reused = run_chunk(project, args.name, inputs)
-    result = result_from_json(data)
-    if args.trace:
-        args.trace.write_text(json.dumps(traces_to_json(result)))
-    extra = {"optimizer": optimizer_hash} if optimizer_hash else {}
-    rows = write_result(args.db, result, extra, replace=True)
-    print(f"{args.name}: {'reused the finished pyiron job' if reused else 'ran'}; {rows} minima written to {args.db}")
-    return 0
-
-
-def cmd_job_table(args: argparse.Namespace) -> int:
-    from .jobs import job_table
-
-    table = job_table(args.project)
-    if args.summary:
-        counts = table["status"].value_counts().to_dict() if len(table) else {}
-        detail = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-        print(f"pyiron_base records: {len(table)} jobs in {args.project}" + (f" ({detail})" if detail else ""))
-    else:
-        columns = [c for c in ("id", "status", "job", "hamilton", "timestart") if c in table]
-        print(table[columns].to_string(index=False) if len(table) else "no jobs")
-    return 0
-
-
-def cmd_optimizer_info(args: argparse.Namespace) -> int:
-    from .optimizers import LearnedOptimizerNet
-
-    net = LearnedOptimizerNet.load(args.path)
-    print(f"{args.path}: fingerprint {net.fingerprint()}, variant {net.config.variant}, {net.n_params} parameters")
-    for key, value in sorted(net.metadata.items()):
-        print(f"  {key}: {str(value)[:200]}")
-    return 0
-
-
-def cmd_optimizer_compare(args: argparse.Namespace) -> int:
-    """Whether a trained checkpoint has the same weights as the shipped pretrained optimizer."""
-    from .optimizers import LearnedOptimizerNet
-    from .pretrained import pretrained_path
-
-    trained = LearnedOptimizerNet.load(args.path)
-    shipped = LearnedOptimizerNet.load(pretrained_path())
-    same = trained.fingerprint() == shipped.fingerprint()
-    print(f"trained {trained.fingerprint()} vs shipped {shipped.fingerprint()}: "
-          + ("identical, the shipped optimizer is reproduced" if same else "different"))
-    return 0 if same else 1
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from .report import write_report
-
-    path = write_report(args.campaign, args.title or f"Campaign {args.campaign.name}", args.note)
-    print(f"report written to {path}")
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -401,5 +185,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Turning command-line arguments into systems, seeds, starting structures and methods."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def _default_boundary(formula: str) -> str:
+    from ..systems import parse_formula
+
+    return "periodic" if {e for e, _ in parse_formula(formula)} == {"Si"} else "cluster"
+
+
+def system_from_args(args: argparse.Namespace):
+    from ..systems import System
+
+    boundary = args.boundary if args.boundary != "auto" else _default_boundary(args.system)
+    return System.parse(args.system, potential=args.potential, boundary=boundary, density=args.density)
+
+
+def starts_from_file(path: Path | None, seeds: list[int]) -> dict:
+    """First structures of the seeds, from an extxyz written by ``lopt-lammps init``."""
+    if path is None:
+        return {}
+    from ..structures import from_atoms, read_extxyz
+
+    by_seed = {int(a.info["seed"]): from_atoms(a)[1] for a in read_extxyz(path) if "seed" in a.info}
+    return {s: by_seed[s] for s in seeds if s in by_seed}
+
+
+def resolve_method(method: str, optimizer: Path | None) -> tuple[str, str]:
+    """``auto`` -> ``learned`` when a learned optimizer is available, else ``bh``; with a reason."""
+    if method != "auto":
+        return method, f"method {method}"
+    if optimizer is not None:
+        return "learned", f"method auto: learned optimizer {optimizer}"
+    from ..errors import CheckpointError
+    from ..pretrained import pretrained_path
+
+    try:
+        pretrained_path()
+        return "learned", "method auto: the shipped pretrained learned optimizer"
+    except CheckpointError:
+        return "bh", "method auto: basin hopping, because no pretrained learned optimizer ships with this installation"

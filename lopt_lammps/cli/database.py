@@ -1,0 +1,43 @@
+"""Commands on minima databases and campaigns: db best / export / merge, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def cmd_db_best(args: argparse.Namespace) -> int:
+    from ..database import best
+
+    rows = best(args.path, args.formula, args.top)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'id':>5} {'formula':<10} {'energy':>14} {'method':<8} {'seed':>5} {'evaluations':>12}")
+    for r in rows:
+        print(f"{r['id']:>5} {r['formula']:<10} {r['energy']:>14.6f} {r['method']!s:<8} {r['seed']!s:>5} {r['evaluations']!s:>12}")
+    return 0
+
+
+def cmd_db_export(args: argparse.Namespace) -> int:
+    from ..database import export_best
+
+    count = export_best(args.path, args.output, args.top)
+    print(f"{count} structures written to {args.output}")
+    return 0
+
+
+def cmd_db_merge(args: argparse.Namespace) -> int:
+    from ..campaign import merge_chunks
+
+    rows = merge_chunks(args.output, args.chunks)
+    print(f"{rows} distinct minima in {args.output}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ..report import write_report
+
+    path = write_report(args.campaign, args.title or f"Campaign {args.campaign.name}", args.note)
+    print(f"report written to {path}")
+    return 0
