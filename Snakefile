@@ -6,11 +6,13 @@
 #   snakemake benchmark     search-quality benchmark
 # Rules only call the lopt-lammps command line; see docs/workflows.md.
 
+import os
+
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
-configfile: "workflows/config/config.yaml"
+configfile: os.path.join(workflow.basedir, "workflows/config/config.yaml")
 validate(config, "workflows/schemas/config.schema.yaml")
 
 include: "workflows/rules/common.smk"

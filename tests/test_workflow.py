@@ -135,3 +135,11 @@ def test_bad_configuration_fails_before_any_work(tmp_path, change, message):
     assert done.returncode != 0
     assert message in done.stdout + done.stderr
     assert not (cwd / "results" / "agcu").exists()
+
+
+@pytest.mark.parametrize("profile", ["slurm", "pbs", "local-submit"])
+def test_profiles_are_valid(tmp_path, profile):
+    cwd = workdir(tmp_path, campaign_config("results", ["Ag6"], 100))
+    done = snakemake(cwd, "--dry-run", "--profile", f"workflows/profiles/{profile}")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "search_chunk" in done.stdout

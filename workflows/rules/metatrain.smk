@@ -9,7 +9,7 @@ rule metatrain:
         check=f"{RESULTS}/metatrain/reproduction.txt",
     params: workers=config["metatrain"].get("workers", 1)
     threads: config["metatrain"].get("workers", 1)
-    resources: mem_mb=4000, runtime=600, tasks=lambda w: config["metatrain"].get("workers", 1)
+    resources: mem_mb=4000, runtime=600, tasks=1
     shell:
         "lopt-lammps train {input} --out {RESULTS}/metatrain --workers {params.workers} && "
         "lopt-lammps optimizer compare {output.optimizer} > {output.check}"

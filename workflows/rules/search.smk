@@ -26,7 +26,7 @@ rule search_chunk:
         optimizer=lambda w: f"--optimizer {campaign(w.campaign)['optimizer']}" if "optimizer" in campaign(w.campaign) else "",
         project=lambda w: f"{RESULTS}/{w.campaign}/pyiron",
     threads: 1
-    resources: mem_mb=2000, runtime=120, tasks=1, cpus_per_task=1
+    resources: mem_mb=2000, runtime=120, tasks=1
     shell:
         "lopt-lammps job search {wildcards.system} --project {params.project} --name {wildcards.system}_chunk{wildcards.chunk} "
         "--method {params.method} --budget {params.budget} --seeds {params.seeds} --first-seed {params.first} "

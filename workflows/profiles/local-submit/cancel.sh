@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
-# Cancel jobs started by submit.sh.
+# Cancel jobs started by submit.sh: stop each job's whole process group.
 dir="${LOCAL_SUBMIT_DIR:-.snakemake/local-submit}"
-for id in "$@"; do kill "$(cat "$dir/$id.pid" 2>/dev/null)" 2>/dev/null || true; done
+for id in "$@"; do
+  pid=$(cat "$dir/$id.pid" 2>/dev/null) && kill -- "-$pid" 2>/dev/null || true
+done

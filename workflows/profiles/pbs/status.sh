@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Status of a PBS job for snakemake-executor-plugin-cluster-generic: running, success or failed.
+# Reads the exit code the job wrote (see submit.sh); works for Torque and PBS Pro.
 id="$1"
-state=$(qstat -f "$id" 2>/dev/null | awk -F' = ' '/job_state/ {print $2}')
-if [ -z "$state" ]; then
-  code=$(tracejob "$id" 2>/dev/null | grep -o 'Exit_status=[-0-9]*' | tail -1 | cut -d= -f2)
-  if [ "$code" = "0" ]; then echo success; else echo failed; fi
-elif [ "$state" = "C" ] || [ "$state" = "F" ]; then
-  code=$(qstat -f "$id" | awk -F' = ' '/exit_status/ {print $2}')
-  if [ "$code" = "0" ]; then echo success; else echo failed; fi
-else
-  echo running
+exit_file="$PWD/.snakemake/pbs-exit/$id"
+if [ -f "$exit_file" ]; then
+  if [ "$(cat "$exit_file")" = "0" ]; then echo success; else echo failed; fi
+  exit 0
 fi
+state=$( (qstat -f "$id" 2>/dev/null || qstat -x -f "$id" 2>/dev/null) | awk -F' = ' '/job_state/ {print $2}')
+case "$state" in
+  ""|C|F)  # gone, or finished without an exit file (walltime, memory, qdel): allow for file-system latency
+    sleep 10
+    if [ -f "$exit_file" ] && [ "$(cat "$exit_file")" = "0" ]; then echo success; else echo failed; fi ;;
+  *) echo running ;;
+esac
