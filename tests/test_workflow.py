@@ -143,3 +143,13 @@ def test_profiles_are_valid(tmp_path, profile):
     done = snakemake(cwd, "--dry-run", "--profile", f"workflows/profiles/{profile}")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "search_chunk" in done.stdout
+
+
+@pytest.mark.parametrize("target", ["search_si", "search_lj", "metatrain", "benchmark"])
+def test_other_targets_plan(tmp_path, target):
+    cwd = workdir(tmp_path, campaign_config("results", ["Ag6"], 100))
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(cwd)}
+    done = subprocess.run([str(BIN / "snakemake"), target, "--dry-run", "--cores", "2", "--configfile", "test.yaml"],
+                          cwd=cwd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert target in done.stdout
