@@ -161,13 +161,13 @@ def write_report(campaign: Path, title: str, notes: list[str] | None = None) -> 
     choices = sorted({t["settings"].get("method_choice", t["method"]) for t in traces})
     lines += [f"- searched with {choice}" for choice in choices]
     lines += ["", "## Lowest structures", "",
-              "| composition | lowest energy | best known | gap | seeds that found it | first found after (evaluations) | by |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+              "| composition | lowest energy | per atom | best known | gap | seeds that found it | first found after (evaluations) | by |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for formula in sorted(best_rows, key=_sort_key):
         row = best_rows[formula]
         ref = refs.get(formula)
         gap = f"{row.energy - ref:+.4f}" if ref is not None else "n/a"
-        lines.append(f"| {formula} | {row.energy:.4f} | {ref if ref is not None else 'n/a'} | {gap} | "
+        lines.append(f"| {formula} | {row.energy:.4f} | {row.energy / row.natoms:.4f} | {ref if ref is not None else 'n/a'} | {gap} | "
                      f"{row.found_by} | {row.evaluations} | {row.method}, seed {row.seed} |")
     if traces:
         plot_convergence(traces, refs, figures / "convergence.png")
