@@ -120,6 +120,8 @@ def train(
     ``stop_after`` ends this call after that many iterations (for tests and time slices).
     """
     workers = workers or Workers()
+    # one thread per worker process: results must not depend on how many cores a machine has
+    torch.set_num_threads(1)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     net = LearnedOptimizerNet(config.network, seed=config.seed)
@@ -177,7 +179,6 @@ def _metadata(config: TrainConfig) -> dict[str, Any]:
 
 def _spawned(rank: int, size: int, init_file: str, config: TrainConfig, out: str, accelerator: str | None) -> None:
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=size)
-    torch.set_num_threads(1)
     try:
         train(config, out, Workers(rank, size), accelerator, progress=rank == 0)
     finally:
