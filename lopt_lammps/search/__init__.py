@@ -29,8 +29,9 @@ from .result import Minimum, SearchResult, SeedRun
 from .rule_search import RuleSearchSettings, rule_search
 
 METHODS = ("learned", "bh", "fire", "cg", "adam", "gd")
-#: evaluations per learned-optimizer run before its best is relaxed and it restarts
-LEARNED_CYCLE = 1000
+#: evaluations per learned-optimizer cycle, and FIRE evaluations relaxing its best after it
+LEARNED_CYCLE = 150
+LEARNED_RELAX = 150
 
 __all__ = [
     "METHODS",
@@ -87,7 +88,7 @@ def search(
         if method == "learned":
             net = optimizer if isinstance(optimizer, LearnedOptimizerNet) else load_optimizer(optimizer)
             settings["optimizer"] = net.fingerprint()
-            rule_settings = rule_settings or RuleSearchSettings(cycle=LEARNED_CYCLE)
+            rule_settings = rule_settings or RuleSearchSettings(cycle=LEARNED_CYCLE, relax_evaluations=LEARNED_RELAX, restart_from="best")
             make = lambda s: LearnedOptimizer(net, Scales.of(system), rule_settings.cycle or budget, s)  # noqa: E731
         elif method == "adam":
             make = lambda s: Adam(learning_rate=0.02 * length, max_step=0.2 * length)  # noqa: E731

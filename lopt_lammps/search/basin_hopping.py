@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .common import MinimaLog, Relaxer, StartGenerator, dissociation_detector
+from .common import MinimaLog, Relaxer, StartGenerator, dissociation_detector, perturb
 from .result import SeedRun
 
 
@@ -27,22 +27,10 @@ class BasinHoppingSettings:
     swap_probability: float = 0.3
 
 
-def _swap(x: np.ndarray, types: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    a, b = rng.choice(np.unique(types), size=2, replace=False)
-    i = rng.choice(np.flatnonzero(types == a))
-    j = rng.choice(np.flatnonzero(types == b))
-    x = x.copy()
-    x[[i, j]] = x[[j, i]]
-    return x
-
-
 def basin_hopping(relaxer: Relaxer, seed: int, budget: int, settings: BasinHoppingSettings = BasinHoppingSettings(), first: np.ndarray | None = None) -> SeedRun:
     """One basin-hopping chain of ``budget`` evaluations."""
     system = relaxer.engine.system
     rng = np.random.default_rng([seed, 3])
-    types = np.asarray(system.types)
-    alloy = len(system.elements) > 1
-    step = settings.step * system.nearest_neighbour()
     kt = settings.temperature * system.energy_scale()
     detect = dissociation_detector(system, relaxer.engine.slot_radius)
     x, e, used = relaxer(StartGenerator(system, seed, first)(), max_evaluations=budget)
@@ -50,11 +38,8 @@ def basin_hopping(relaxer: Relaxer, seed: int, budget: int, settings: BasinHoppi
     log.add(e, x, used)
     hops = accepted = swaps = rejected_dissociated = 0
     while used < budget:
-        if alloy and rng.random() < settings.swap_probability:
-            trial = _swap(x, types, rng)
-            swaps += 1
-        else:
-            trial = x + rng.uniform(-step, step, size=x.shape)
+        trial, swapped = perturb(system, x, settings.step, settings.swap_probability, rng)
+        swaps += swapped
         xt, et, n = relaxer(trial, max_evaluations=budget - used)
         used += n
         if used > budget:  # cut off by the budget: this relaxation does not count

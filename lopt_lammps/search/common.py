@@ -84,6 +84,22 @@ class Relaxer:
         self.engine.close()
 
 
+def perturb(system: System, x: np.ndarray, step: float, swap_probability: float, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+    """A basin-hopping move and whether it was a swap: with ``swap_probability`` (alloys
+    only) exchange an atom of one element with one of another, otherwise displace every
+    atom uniformly within ``step`` nearest-neighbour distances per coordinate."""
+    types = np.asarray(system.types)
+    if len(system.elements) > 1 and rng.random() < swap_probability:
+        a, b = rng.choice(np.unique(types), size=2, replace=False)
+        i = rng.choice(np.flatnonzero(types == a))
+        j = rng.choice(np.flatnonzero(types == b))
+        moved = x.copy()
+        moved[[i, j]] = moved[[j, i]]
+        return moved, True
+    length = step * system.nearest_neighbour()
+    return x + rng.uniform(-length, length, size=x.shape), False
+
+
 class MinimaLog:
     """The relaxed minima of one seed's run and the trace of its best energy."""
 

@@ -8,7 +8,8 @@ new random structure (fresh rule state). A dissociated cluster restarts too.
 With ``cycle`` > 0 (the learned optimizer, trained on unrolls of about that length, whose
 noise keeps it moving), the search runs in cycles: the rule for ``cycle`` evaluations,
 then FIRE on each replica's best structure of the cycle for up to ``relax_evaluations``
-evaluations, then new random starts. Every evaluation counts against the budget.
+evaluations, then new starts: random structures, or (``restart_from="best"``) the seed's
+lowest minimum so far, perturbed as in basin hopping. Every evaluation counts.
 
 Every candidate (converged or best) is finally relaxed tightly, which is not counted.
 """
@@ -32,6 +33,7 @@ from .common import (
     dissociation_detector,
     distinct_minima,
     force_unit,
+    perturb,
 )
 from .result import SeedRun
 
@@ -44,6 +46,10 @@ class RuleSearchSettings:
     cycle: int = 0
     relax_evaluations: int = 300
     max_displacement: float = 0.5
+    #: where a new cycle starts: "random" structures, or the seed's "best" minimum so far, perturbed
+    restart_from: str = "random"
+    perturbation: float = 0.35
+    swap_probability: float = 0.3
 
 
 def rule_search(
@@ -87,7 +93,7 @@ def rule_search(
                 return fix(x, f, e)
 
             if settings.cycle > 0:
-                _run_in_cycles(engine, fix, settings, fresh, step)
+                _run_in_cycles(engine, fix, settings, fresh, step, list(seeds))
             else:
                 engine.run(budget, step)
         best = [(r, fix.best_evaluation[r], fix.best_energy[r], fix.best_positions[r]) for r in range(len(seeds))]
@@ -112,12 +118,17 @@ def rule_search(
     return runs
 
 
-def _run_in_cycles(engine: BatchedEngine, fix: OptimizerFix, settings: RuleSearchSettings, fresh, step) -> None:
+def _run_in_cycles(engine: BatchedEngine, fix: OptimizerFix, settings: RuleSearchSettings, fresh, step, seeds: list[int]) -> None:
     """Cycles of: the rule for ``cycle`` evaluations, FIRE on the cycle's best structures
-    for ``relax_evaluations``, then new random starts with a fresh rule state."""
+    for ``relax_evaluations``, then new starts (random, or the best minimum perturbed as in
+    basin hopping) with a fresh rule state."""
     rule, on_converged = fix.rule, fix.on_converged
-    relax = Fire(max_step=0.1 * engine.system.nearest_neighbour())
+    system = engine.system
+    relax = Fire(max_step=0.1 * system.nearest_neighbour())
     everyone = list(range(engine.n_replicas))
+    best_energy = np.full(engine.n_replicas, np.inf)
+    best = np.zeros((engine.n_replicas, system.n_atoms, 3))
+    rngs = [np.random.default_rng([seed, 4]) for seed in seeds]
     while fix.active.any():
         fix.start_window()
         engine.run(min(settings.cycle, _remaining(fix)), step)
@@ -129,8 +140,15 @@ def _run_in_cycles(engine: BatchedEngine, fix: OptimizerFix, settings: RuleSearc
         engine.run(min(settings.relax_evaluations, _remaining(fix)), step)
         fix.candidates += [Candidate(r, int(fix.window_evaluation[r]), float(fix.window_energy[r]), fix.window_positions[r].copy())
                            for r in everyone if np.isfinite(fix.window_energy[r])]
+        improved = fix.window_energy < best_energy
+        best_energy[improved] = fix.window_energy[improved]
+        best[improved] = fix.window_positions[improved]
         fix.rule, fix.state, fix.on_converged = rule, None, on_converged
-        engine.set_positions(fresh(everyone, None), check=False)
+        if settings.restart_from == "best":
+            starts = np.stack([perturb(system, best[r], settings.perturbation, settings.swap_probability, rngs[r])[0] for r in everyone])
+        else:
+            starts = fresh(everyone, None)
+        engine.set_positions(starts, check=False)
 
 
 def _remaining(fix: OptimizerFix) -> int:
