@@ -20,7 +20,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-
 from _report import machine, update_section  # noqa: E402
 
 FIGURE = Path(__file__).resolve().parent.parent / "docs" / "figures" / "ablations.png"

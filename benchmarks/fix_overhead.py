@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import torch
 from _report import machine, update_section
 from engine import relaxed_start, time_native  # noqa: I001  (benchmarks/engine.py)
 
@@ -50,6 +51,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+    torch.set_num_threads(1)  # as searches do: per-step tensors are small
     system = System.parse(args.system)
     n, steps = args.replicas, args.steps
     x = relaxed_start(system, n)

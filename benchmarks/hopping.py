@@ -25,8 +25,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-
 from _report import machine, update_section  # noqa: E402
+
 from lopt_lammps.comparison import StructureComparator, fingerprint  # noqa: E402
 from lopt_lammps.engine import BatchedEngine  # noqa: E402
 from lopt_lammps.errors import CheckpointError  # noqa: E402

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from ..lammps_runtime import Accelerator
@@ -66,6 +67,15 @@ def search(
     seed to its first starting structure (later starts are random); ``progress`` shows a
     progress bar over seeds.
     """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # per-step tensors are small: extra threads only add overhead
+    try:
+        return _search(system, method, budget, seeds, optimizer, accelerator, rule_settings, bh_settings, starts, progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _search(system, method, budget, seeds, optimizer, accelerator, rule_settings, bh_settings, starts, progress) -> SearchResult:
     if budget <= 0:
         raise ValueError(f"the budget must be a positive number of evaluations, got {budget}")
     if not seeds:
