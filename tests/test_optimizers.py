@@ -189,3 +189,12 @@ def test_checkpoint_round_trip_and_refusals(tmp_path):
         LearnedOptimizerNet.load(tmp_path / "other.pt")
     with pytest.raises(CheckpointError, match="not found"):
         LearnedOptimizerNet.load(tmp_path / "missing.pt")
+
+
+def test_the_shipped_optimizer_loads_with_its_provenance():
+    from lopt_lammps.pretrained import pretrained_path
+
+    net = LearnedOptimizerNet.load(pretrained_path())
+    assert net.config.variant == "equivariant"
+    for key in ("training_config", "commit", "training_data", "reproduce"):
+        assert net.metadata[key]
