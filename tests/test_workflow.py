@@ -34,7 +34,8 @@ def workdir(tmp_path: Path, config: dict) -> Path:
 
 
 def snakemake(cwd: Path, *args: str, background: bool = False):
-    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(cwd), "LOPT_LAMMPS_CACHE": str(cwd / "cache")}
+    # the environment is not activated, as with `make search`
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "LOPT_LAMMPS_CACHE": str(cwd / "cache")}
     command = [str(BIN / "snakemake"), "search_agcu", "--configfile", "test.yaml", *args]
     if background:
         return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -12,5 +12,5 @@ rule benchmark:
         seeds=config["benchmark"]["seeds"],
     threads: config["benchmark"].get("processes", 2)
     shell:
-        "python benchmarks/search_quality.py --systems {params.systems} --methods {params.methods} "
+        "{PYTHON} benchmarks/search_quality.py --systems {params.systems} --methods {params.methods} "
         "--budget {params.budget} --seeds {params.seeds} --processes {threads} --out {RESULTS}/benchmark --no-write"

@@ -1,10 +1,15 @@
 # Helpers shared by the rules: campaign settings, chunks of seeds, checks before any work.
 
 import os
+import shlex
+import sys
 from pathlib import Path
 
 RESULTS = config["results"]
 ACCELERATOR = config.get("accelerator", "none")
+# The Python that runs Snakemake, and its CLI: rules work without an activated environment.
+PYTHON = shlex.quote(sys.executable)
+LOPT = f"{PYTHON} -m lopt_lammps.cli"
 
 
 def campaign(name):

@@ -11,5 +11,5 @@ rule metatrain:
     threads: config["metatrain"].get("workers", 1)
     resources: mem_mb=4000, runtime=600, tasks=1
     shell:
-        "lopt-lammps train {input} --out {RESULTS}/metatrain --workers {params.workers} && "
-        "lopt-lammps optimizer compare {output.optimizer} > {output.check}"
+        "{LOPT} train {input} --out {RESULTS}/metatrain --workers {params.workers} && "
+        "{LOPT} optimizer compare {output.optimizer} > {output.check}"

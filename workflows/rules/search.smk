@@ -9,7 +9,7 @@ rule initial_structures:
         boundary=lambda w: campaign(w.campaign).get("boundary", "cluster"),
     resources: mem_mb=1000, runtime=5
     shell:
-        "lopt-lammps init {wildcards.system} --seeds {params.seeds} --boundary {params.boundary} -o {output}"
+        "{LOPT} init {wildcards.system} --seeds {params.seeds} --boundary {params.boundary} -o {output}"
 
 
 rule search_chunk:
@@ -28,7 +28,7 @@ rule search_chunk:
     threads: 1
     resources: mem_mb=2000, runtime=120, tasks=1
     shell:
-        "lopt-lammps job search {wildcards.system} --project {params.project} --name {wildcards.system}_chunk{wildcards.chunk} "
+        "{LOPT} job search {wildcards.system} --project {params.project} --name {wildcards.system}_chunk{wildcards.chunk} "
         "--method {params.method} --budget {params.budget} --seeds {params.seeds} --first-seed {params.first} "
         "--boundary {params.boundary} --starts {input.starts} --accelerator {ACCELERATOR} {params.optimizer} "
         "--db {output.db} --trace {output.trace} --quiet"
@@ -38,14 +38,14 @@ rule deduplicate:
     input: lambda w: chunk_outputs(w.campaign, "db")
     output: f"{RESULTS}/{{campaign}}/minima.db"
     resources: mem_mb=2000, runtime=10
-    shell: "lopt-lammps db merge {output} {input}"
+    shell: "{LOPT} db merge {output} {input}"
 
 
 rule export_best:
     input: f"{RESULTS}/{{campaign}}/minima.db"
     output: f"{RESULTS}/{{campaign}}/best.extxyz"
     params: top=lambda w: campaign(w.campaign).get("export_top", 1)
-    shell: "lopt-lammps db export {input} --top {params.top} -o {output}"
+    shell: "{LOPT} db export {input} --top {params.top} -o {output}"
 
 
 rule report:
@@ -59,6 +59,6 @@ rule report:
         budget=lambda w: campaign(w.campaign)["budget"],
         seeds=lambda w: campaign(w.campaign)["seeds"],
     shell:
-        "lopt-lammps report {RESULTS}/{wildcards.campaign} --title '{params.title}' "
+        "{LOPT} report {RESULTS}/{wildcards.campaign} --title '{params.title}' "
         "--note 'method: {params.method}; {params.budget} evaluations per seed; {params.seeds} seeds' "
-        "--note \"$(lopt-lammps job table {RESULTS}/{wildcards.campaign}/pyiron --summary)\""
+        "--note \"$({LOPT} job table {RESULTS}/{wildcards.campaign}/pyiron --summary)\""
