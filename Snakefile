@@ -15,6 +15,12 @@ min_version("9.0")
 configfile: os.path.join(workflow.basedir, "workflows/config/config.yaml")
 validate(config, "workflows/schemas/config.schema.yaml")
 
+wildcard_constraints:
+    campaign=r"[A-Za-z0-9_]+",
+    system=r"[A-Za-z0-9]+",
+    chunk=r"\d+",
+    round=r"\d+",
+
 include: "workflows/rules/common.smk"
 include: "workflows/rules/search.smk"
 include: "workflows/rules/metatrain.smk"

@@ -57,6 +57,8 @@ def merge_chunks(out: str | Path, chunk_dbs: Iterable[str | Path], keep: int = 5
             atoms, pairs = entries[group[0]]
             record = dict(pairs)
             record.update(
+                method=entries[first][1]["method"],
+                stage=entries[first][1].get("stage", "search"),
                 seed=int(entries[first][1]["seed"]),
                 evaluations=int(entries[first][1]["evaluations"]),
                 found_by=len({(entries[i][1]["method"], entries[i][1]["seed"]) for i in group}),

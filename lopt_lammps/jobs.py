@@ -60,11 +60,12 @@ def open_project(folder: str | Path) -> Any:
 
 def search_chunk(
     system: str, boundary: str, density: float | None, potential: str, method: str, method_choice: str,
-    budget: int, seeds: list[int], starts: str, optimizer: str, optimizer_hash: str, accelerator: str,
+    budget: int, seeds: list[int], starts: str, starts_hash: str, optimizer: str, optimizer_hash: str, accelerator: str,
 ) -> str:
     """The job body: run one search chunk; returns its result as JSON (pyiron stores it).
 
-    ``optimizer_hash`` is recorded with the inputs (it identifies the learned optimizer).
+    ``starts_hash`` and ``optimizer_hash`` are recorded with the inputs (they identify the
+    starting structures and the learned optimizer by content).
     """
     from .search import search
     from .search.result import result_to_json

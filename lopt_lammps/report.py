@@ -167,8 +167,12 @@ def write_report(campaign: Path, title: str, notes: list[str] | None = None) -> 
         row = best_rows[formula]
         ref = refs.get(formula)
         gap = f"{row.energy - ref:+.4f}" if ref is not None else "n/a"
+        if ref is not None and row.energy < ref - 1e-3:
+            gap += " (below the best known)"
+        stage = row.get("stage", "search")
+        finder = f"{row.method}, seed {row.seed}" + (f" ({stage})" if stage != "search" else "")
         lines.append(f"| {formula} | {row.energy:.4f} | {row.energy / row.natoms:.4f} | {ref if ref is not None else 'n/a'} | {gap} | "
-                     f"{row.found_by} | {row.evaluations} | {row.method}, seed {row.seed} |")
+                     f"{row.found_by} | {row.evaluations} | {finder} |")
     if traces:
         plot_convergence(traces, refs, figures / "convergence.png")
         lines += ["", "## Best energy against evaluations", "", "![convergence](figures/convergence.png)"]

@@ -58,7 +58,9 @@ def test_submit_path_through_a_cluster_profile(tmp_path):
 
 
 def test_database_and_pyiron_records(tmp_path):
-    cwd = workdir(tmp_path, campaign_config("results", ["Ag4Cu2", "Ag6"], 1500))
+    config = campaign_config("results", ["Ag4Cu2", "Ag6"], 1500)
+    config["campaigns"]["agcu"]["refine"] = {"rounds": 1, "budget": 500, "top": 1, "neighbours": 1}
+    cwd = workdir(tmp_path, config)
     done = snakemake(cwd, "--cores", "2")
     assert done.returncode == 0, done.stderr[-3000:]
     db = connect(str(cwd / "results" / "agcu" / "minima.db"))
@@ -82,8 +84,13 @@ def test_database_and_pyiron_records(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True,
                          env={"PATH": os.environ["PATH"], "HOME": str(cwd)})
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.splitlines()[0] == "4 ['finished']"
+    assert out.stdout.splitlines()[0] == "6 ['finished']"  # 4 search chunks, 2 refinement chunks
     assert out.stdout.splitlines()[1] == "bh 1500"
+    # refinement: seeded from the search's minima, its own seeds and stage, never losing the search's best
+    refined = [r for r in connect(str(cwd / "results" / "agcu" / "chunks" / "Ag4Cu2-refine1.db")).select()]
+    assert refined and {r.stage for r in refined} == {"refine1"} and {r.seed for r in refined} <= {100, 101}
+    searched = {r.composition: r.energy for r in connect(str(cwd / "results" / "agcu" / "stages" / "minima-0.db")).select(rank=1)}
+    assert all(best[c].energy <= searched[c] + 1e-9 for c in searched)
     assert not (cwd / "pyiron.db").exists()  # never the user's home
     # a second run finds everything up to date
     again = snakemake(cwd, "--cores", "2")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import LoptError
-from .database import cmd_db_best, cmd_db_export, cmd_db_merge, cmd_report
+from .database import cmd_db_best, cmd_db_export, cmd_db_merge, cmd_db_seeds, cmd_report
 from .search import cmd_init, cmd_job_search, cmd_job_table, cmd_relax, cmd_search
 from .training import cmd_optimizer_compare, cmd_optimizer_info, cmd_train
 
@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     js.add_argument("--boundary", default="auto", choices=["auto", "cluster", "periodic"])
     js.add_argument("--density", type=float, default=None)
     js.add_argument("--accelerator", default=None)
+    js.add_argument("--stage", default="search", help="stage label stored with every minimum (e.g. refine1)")
     js.add_argument("--quiet", action="store_true")
     js.set_defaults(func=cmd_job_search)
     jt = jobsub.add_parser("table", help="the pyiron job table of a project")
@@ -172,6 +173,20 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("output", type=Path, help="campaign ase.db file")
     m.add_argument("chunks", type=Path, nargs="+", help="chunk ase.db files")
     m.set_defaults(func=cmd_db_merge)
+    sd = dbsub.add_parser("seeds", help="starting structures for a refinement stage",
+                          description="Write seeds for SYSTEM from a ranked campaign database: its own TOP "
+                          "lowest distinct minima and the lowest minimum of each of its NEIGHBOURS nearest "
+                          "compositions of the same size, transmuted to SYSTEM's composition (the element "
+                          "with the lower cohesive energy onto the least coordinated sites). Each seed is "
+                          "tagged with a seed number for `search --starts`.",
+                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    sd.add_argument("path", type=Path, help="ranked campaign ase.db file (lopt-lammps db merge)")
+    sd.add_argument("system", help="formula such as Ag30Cu8")
+    sd.add_argument("--top", type=int, default=2, help="own lowest minima")
+    sd.add_argument("--neighbours", type=int, default=2, help="nearest compositions to borrow from")
+    sd.add_argument("--first-seed", type=int, default=0, help="seed number of the first seed")
+    sd.add_argument("-o", "--output", type=Path, required=True, help="extxyz file")
+    sd.set_defaults(func=cmd_db_seeds)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 from pathlib import Path
 
 
@@ -27,6 +28,11 @@ def starts_from_file(path: Path | None, seeds: list[int]) -> dict:
 
     by_seed = {int(a.info["seed"]): from_atoms(a)[1] for a in read_extxyz(path) if "seed" in a.info}
     return {s: by_seed[s] for s in seeds if s in by_seed}
+
+
+def file_hash(path: Path) -> str:
+    """Short content hash of a file (a job's inputs name its starting structures by content)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 def resolve_method(method: str, optimizer: Path | None) -> tuple[str, str]:

@@ -35,6 +35,19 @@ def cmd_db_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_seeds(args: argparse.Namespace) -> int:
+    from ..seeding import seed_structures
+    from ..structures import write_extxyz
+    from ..systems import System
+
+    seeds = seed_structures(args.path, System.parse(args.system), args.top, args.neighbours)
+    for k, atoms in enumerate(seeds):
+        atoms.info = {"seed": args.first_seed + k}
+    write_extxyz(args.output, seeds)
+    print(f"{len(seeds)} seeds of {args.system} written to {args.output}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from ..report import write_report
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from .arguments import resolve_method, starts_from_file, system_from_args
+from .arguments import file_hash, resolve_method, starts_from_file, system_from_args
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -80,14 +80,14 @@ def cmd_job_search(args: argparse.Namespace) -> int:
         "method": method, "method_choice": reason, "budget": args.budget,
         "seeds": list(range(args.first_seed, args.first_seed + args.seeds)),
         "starts": str(args.starts.resolve()) if args.starts else "", "optimizer": str(args.optimizer or ""),
-        "optimizer_hash": optimizer_hash, "accelerator": args.accelerator or "",
+        "starts_hash": file_hash(args.starts) if args.starts else "", "optimizer_hash": optimizer_hash, "accelerator": args.accelerator or "",
     }
     project = open_project(args.project)
     data, reused = run_chunk(project, args.name, inputs)
     result = result_from_json(data)
     if args.trace:
         args.trace.write_text(json.dumps(traces_to_json(result)))
-    extra = {"optimizer": optimizer_hash} if optimizer_hash else {}
+    extra = {"stage": args.stage} | ({"optimizer": optimizer_hash} if optimizer_hash else {})
     rows = write_result(args.db, result, extra, replace=True)
     print(f"{args.name}: {'reused the finished pyiron job' if reused else 'ran'}; {rows} minima written to {args.db}")
     return 0

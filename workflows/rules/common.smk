@@ -43,6 +43,32 @@ def chunk_outputs(name, kind):
     ]
 
 
+def refine_settings(name):
+    """Refinement rounds of a campaign (0 rounds: none), with defaults."""
+    settings = {"rounds": 0, "budget": 1, "top": 2, "neighbours": 2}
+    settings.update(campaign(name).get("refine", {}))
+    settings["seeds"] = settings["top"] + settings["neighbours"]
+    return settings
+
+
+def refine_note(name):
+    r = refine_settings(name)
+    if not r["rounds"]:
+        return "no refinement rounds"
+    return (f"then {r['rounds']} refinement round(s) of basin hopping with swap moves, {r['seeds']} chains x "
+            f"{r['budget']} evaluations per composition, seeded from the {r['top']} lowest minima so far and the "
+            f"lowest of the {r['neighbours']} nearest compositions (stage refineN in the database)")
+
+
+def stage_chunk_dbs(name, rounds):
+    """Chunk databases of the search and of refinement rounds 1..rounds."""
+    return chunk_outputs(name, "db") + [
+        f"{RESULTS}/{name}/chunks/{system}-refine{r}.db"
+        for r in range(1, int(rounds) + 1)
+        for system in campaign(name)["systems"]
+    ]
+
+
 def campaign_targets(name):
     return [f"{RESULTS}/{name}/report.md", f"{RESULTS}/{name}/best.extxyz"]
 

@@ -1,5 +1,6 @@
 # Search campaigns: initial structures -> search chunks (pyiron_base jobs, a fixed slice of
-# seeds each) -> deduplicated, ranked database -> extxyz export and report.
+# seeds each) -> [refinement rounds: seeds from the ranked minima so far -> basin-hopping
+# chunks] -> deduplicated, ranked database -> extxyz export and report.
 
 
 rule initial_structures:
@@ -34,8 +35,48 @@ rule search_chunk:
         "--db {output.db} --trace {output.trace} --quiet"
 
 
+rule stage_minima:
+    input: lambda w: stage_chunk_dbs(w.campaign, w.round)
+    output: f"{RESULTS}/{{campaign}}/stages/minima-{{round}}.db"
+    resources: mem_mb=2000, runtime=10
+    shell: "{LOPT} db merge {output} {input}"
+
+
+rule refine_seeds:
+    input: lambda w: f"{RESULTS}/{w.campaign}/stages/minima-{int(w.round) - 1}.db"
+    output: f"{RESULTS}/{{campaign}}/seeds/{{system}}-refine{{round}}.extxyz"
+    params:
+        top=lambda w: refine_settings(w.campaign)["top"],
+        neighbours=lambda w: refine_settings(w.campaign)["neighbours"],
+        first=lambda w: 100 * int(w.round),
+    resources: mem_mb=1000, runtime=5
+    shell:
+        "{LOPT} db seeds {input} {wildcards.system} --top {params.top} --neighbours {params.neighbours} "
+        "--first-seed {params.first} -o {output}"
+
+
+rule refine_chunk:
+    input: f"{RESULTS}/{{campaign}}/seeds/{{system}}-refine{{round}}.extxyz"
+    output:
+        db=f"{RESULTS}/{{campaign}}/chunks/{{system}}-refine{{round}}.db",
+        trace=f"{RESULTS}/{{campaign}}/refine/{{system}}-refine{{round}}.json",
+    params:
+        budget=lambda w: refine_settings(w.campaign)["budget"],
+        seeds=lambda w: refine_settings(w.campaign)["seeds"],
+        first=lambda w: 100 * int(w.round),
+        boundary=lambda w: campaign(w.campaign).get("boundary", "cluster"),
+        project=lambda w: f"{RESULTS}/{w.campaign}/pyiron",
+    threads: 1
+    resources: mem_mb=2000, runtime=120, tasks=1
+    shell:
+        "{LOPT} job search {wildcards.system} --project {params.project} --name {wildcards.system}_refine{wildcards.round} "
+        "--method bh --budget {params.budget} --seeds {params.seeds} --first-seed {params.first} --stage refine{wildcards.round} "
+        "--boundary {params.boundary} --starts {input} --accelerator {ACCELERATOR} "
+        "--db {output.db} --trace {output.trace} --quiet"
+
+
 rule deduplicate:
-    input: lambda w: chunk_outputs(w.campaign, "db")
+    input: lambda w: stage_chunk_dbs(w.campaign, refine_settings(w.campaign)["rounds"])
     output: f"{RESULTS}/{{campaign}}/minima.db"
     resources: mem_mb=2000, runtime=10
     shell: "{LOPT} db merge {output} {input}"
@@ -58,7 +99,9 @@ rule report:
         method=lambda w: campaign(w.campaign)["method"],
         budget=lambda w: campaign(w.campaign)["budget"],
         seeds=lambda w: campaign(w.campaign)["seeds"],
+        refine=lambda w: refine_note(w.campaign),
     shell:
         "{LOPT} report {RESULTS}/{wildcards.campaign} --title '{params.title}' "
         "--note 'method: {params.method}; {params.budget} evaluations per seed; {params.seeds} seeds' "
+        "--note '{params.refine}' "
         "--note \"$({LOPT} job table {RESULTS}/{wildcards.campaign}/pyiron --summary)\""
