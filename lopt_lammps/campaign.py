@@ -3,8 +3,9 @@
 Each search chunk writes its own database (one row per minimum and seed). Merging reads
 all chunk databases, groups the rows of each system into distinct structures (energy
 and fingerprint, :mod:`.comparison`), and writes one row per distinct minimum with the
-earliest finder (``seed``, ``evaluations``), the number of seeds that found it
-(``found_by``), its ``rank`` within the composition (1 = lowest), ``size``,
+earliest finder (``method``, ``stage``, ``seed``, ``evaluations``; the search before
+refinement rounds, then the fewest evaluations), the number of runs — search seeds and
+refinement chains — that found it (``found_by``), its ``rank`` within the composition (1 = lowest), ``size``,
 ``composition`` and per-element fractions (``x_Ag``, ...). The merged database is built in
 a temporary file and renamed into place: readers see the old or the new database, never
 a half-written one, and merging the same chunks again gives the same result.
@@ -40,6 +41,12 @@ def _rows(paths: Iterable[str | Path]) -> dict[str, list[tuple[Any, dict[str, An
     return by_system
 
 
+def stage_order(pairs: dict[str, Any]) -> int:
+    """0 for the search, N for refinement round N (``stage=refineN``): earlier stages found it first."""
+    stage = str(pairs.get("stage", "search"))
+    return int(stage[len("refine"):]) if stage.startswith("refine") and stage[len("refine"):].isdigit() else 0
+
+
 def merge_chunks(out: str | Path, chunk_dbs: Iterable[str | Path], keep: int = 50) -> int:
     """Merge chunk databases into the campaign database ``out``; returns its row count.
 
@@ -53,7 +60,7 @@ def merge_chunks(out: str | Path, chunk_dbs: Iterable[str | Path], keep: int = 5
         structures = [from_atoms(atoms, system.potential)[1] for atoms, _ in entries]
         groups = StructureComparator(system).groups(energies, structures, max_groups=keep)
         for rank, group in enumerate(groups, start=1):
-            first = min(group, key=lambda i: (entries[i][1]["evaluations"], entries[i][1]["seed"]))
+            first = min(group, key=lambda i: (stage_order(entries[i][1]), entries[i][1]["evaluations"], entries[i][1]["seed"]))
             atoms, pairs = entries[group[0]]
             record = dict(pairs)
             record.update(

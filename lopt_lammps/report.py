@@ -161,7 +161,7 @@ def write_report(campaign: Path, title: str, notes: list[str] | None = None) -> 
     choices = sorted({t["settings"].get("method_choice", t["method"]) for t in traces})
     lines += [f"- searched with {choice}" for choice in choices]
     lines += ["", "## Lowest structures", "",
-              "| composition | lowest energy | per atom | best known | gap | seeds that found it | first found after (evaluations) | by |",
+              "| composition | lowest energy | per atom | best known | gap | runs that found it | first found after (evaluations) | by |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for formula in sorted(best_rows, key=_sort_key):
         row = best_rows[formula]
