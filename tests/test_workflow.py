@@ -20,7 +20,8 @@ def campaign_config(results: str, systems: list[str], budget: int, seeds: int = 
     return {
         "results": results,
         "campaigns": {"agcu": {"title": "test", "systems": systems, "boundary": "cluster", "method": "bh",
-                               "budget": budget, "seeds": seeds, "seeds_per_chunk": per_chunk, "export_top": 2}},
+                               "budget": budget, "seeds": seeds, "seeds_per_chunk": per_chunk, "export_top": 2,
+                               "refine": {"rounds": 0, "budget": 1}}},  # keys merge with the default config's
     }
 
 
