@@ -90,6 +90,39 @@ def plot_convergence(traces: list[dict[str, Any]], references: dict[str, float],
     plt.close(fig)
 
 
+def stage_gaps(traces: list[dict[str, Any]], refine_traces: dict[int, list[dict[str, Any]]],
+               references: dict[str, float]) -> dict[str, list[float]]:
+    """Per system, the gap of the campaign's lowest energy to the reference (without one: to
+    the lowest energy found) after the search and after each refinement round (the lowest
+    found so far, so never rising)."""
+    gaps: dict[str, list[float]] = {}
+    stages = [traces] + [refine_traces[r] for r in sorted(refine_traces)]
+    for system in {t["system"] for t in traces}:
+        lowest, lows = np.inf, []
+        for stage in stages:
+            found = [min(r["trace_energies"]) for t in stage if t["system"] == system for r in t["runs"] if r["trace_energies"]]
+            lowest = min([lowest, *found])
+            lows.append(lowest)
+        gaps[system] = [low - references.get(system, lows[-1]) for low in lows]
+    return gaps
+
+
+def plot_stages(gaps: dict[str, list[float]], path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for i, system in enumerate(sorted(gaps, key=_sort_key)):
+        ax.plot(range(len(gaps[system])), np.maximum(gaps[system], GAP_FLOOR), "o-", color=f"C{i}", label=system)
+    stages = max(len(g) for g in gaps.values())
+    ax.set_xticks(range(stages), ["search"] + [f"refine{r}" for r in range(1, stages)])
+    ax.set_yscale("log")
+    ax.set_ylabel(f"lowest energy - best known (floor {GAP_FLOOR:g})")
+    ax.set_title("Lowest energy of the campaign after each stage")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def excess_energies(best: dict[str, float]) -> list[tuple[str, float, float]]:
     """(formula, fraction of the second element, excess energy) for binary scans with both pure ends."""
     by_size: dict[int, dict[str, dict[str, int]]] = {}
@@ -148,7 +181,8 @@ def plot_structures(best_rows: dict[str, Any], path: Path) -> None:
 
 
 def write_report(campaign: Path, title: str, notes: list[str] | None = None) -> Path:
-    """Build ``campaign/report.md`` and its figures from ``minima.db`` and ``traces/*.json``."""
+    """Build ``campaign/report.md`` and its figures from ``minima.db``, ``traces/*.json`` and
+    the refinement rounds' ``refine/*-refine<r>.json``."""
     campaign = Path(campaign)
     figures = campaign / "figures"
     figures.mkdir(exist_ok=True)
@@ -176,6 +210,15 @@ def write_report(campaign: Path, title: str, notes: list[str] | None = None) -> 
     if traces:
         plot_convergence(traces, refs, figures / "convergence.png")
         lines += ["", "## Best energy against evaluations", "", "![convergence](figures/convergence.png)"]
+    refine_traces: dict[int, list[dict[str, Any]]] = {}
+    for path in sorted((campaign / "refine").glob("*-refine*.json")):
+        refine_traces.setdefault(int(path.stem.rsplit("-refine", 1)[1]), []).append(json.loads(path.read_text()))
+    if traces and refine_traces:
+        plot_stages(stage_gaps(traces, refine_traces, refs), figures / "stages.png")
+        lines += ["", "## Refinement rounds", "",
+                  "The campaign's lowest energy per composition after the search and after each round of",
+                  "seeded basin hopping (a gap at the floor means the best-known energy was reached).", "",
+                  "![stages](figures/stages.png)"]
     points = excess_energies(best)
     if points:
         element = sorted({e for f in best for e, _ in parse_formula(f)})[1]

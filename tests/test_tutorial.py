@@ -23,4 +23,5 @@ def test_tutorial_runs(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Ag6Cu2" in done.stdout and "found by" in done.stdout
     report = (tmp_path / "tutorial" / "results" / "agcu" / "report.md").read_text()
-    assert "Excess energy" in report and "pyiron_base records: 6 jobs" in report
+    assert "Excess energy" in report and "Refinement rounds" in report
+    assert "pyiron_base records: 9 jobs" in report  # 6 search chunks, 3 refinement chunks
