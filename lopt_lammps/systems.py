@@ -44,6 +44,11 @@ def parse_formula(formula: str) -> list[tuple[str, int]]:
     return list(counts.items())
 
 
+def default_boundary(formula: str) -> str:
+    """Silicon is searched as a periodic cell (a bulk material), everything else as a free cluster."""
+    return "periodic" if {e for e, _ in parse_formula(formula)} == {"Si"} else "cluster"
+
+
 def composition_counts(fractions: Mapping[str, float], size: int) -> list[tuple[str, int]]:
     """Atom counts for a composition given as fractions that sum to one."""
     total = sum(fractions.values())

@@ -120,3 +120,9 @@ def test_training_lowers_the_meta_loss_on_a_fixed_task(tmp_path):
     loss_before, _ = evaluate_population(before, before.theta.detach()[None], task, replicas=4)
     loss_after, _ = evaluate_population(after, after.theta.detach()[None], task, replicas=4)
     assert loss_after[0] < loss_before[0]
+
+
+def test_silicon_tasks_are_periodic_cells():
+    dist = TaskDistribution(families=(("Si", 32, 56),), held_out=("Si64",))
+    assert {t.boundary for t in dist.sample(0, 0, 4) + dist.held_out_tasks()} == {"periodic"}
+    assert dist.held_out_tasks()[0].system().periodic

@@ -7,16 +7,10 @@ import hashlib
 from pathlib import Path
 
 
-def _default_boundary(formula: str) -> str:
-    from ..systems import parse_formula
-
-    return "periodic" if {e for e, _ in parse_formula(formula)} == {"Si"} else "cluster"
-
-
 def system_from_args(args: argparse.Namespace):
-    from ..systems import System
+    from ..systems import System, default_boundary
 
-    boundary = args.boundary if args.boundary != "auto" else _default_boundary(args.system)
+    boundary = args.boundary if args.boundary != "auto" else default_boundary(args.system)
     return System.parse(args.system, potential=args.potential, boundary=boundary, density=args.density)
 
 

@@ -5,7 +5,8 @@ the starting structures and the optimizer noise, identically for every populatio
 member (common random numbers). The sampler draws training tasks from a distribution
 of single-element SMATB clusters of Ag and of Cu and of Lennard-Jones clusters; the
 held-out set (bimetallic Ag-Cu clusters, Lennard-Jones sizes outside the training
-range) is fixed and never trained on.
+range) is fixed and never trained on. Silicon tasks are periodic cells at crystalline
+density (``workflows/config/metatrain-si.yaml``), all others free clusters.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..systems import System
+from ..systems import System, default_boundary
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,9 @@ class TaskDistribution:
             element, low, high = self.families[rng.integers(len(self.families))]
             size = int(rng.integers(low, high + 1))
             budget = int(rng.integers(self.unroll[0], self.unroll[1] + 1))
-            tasks.append(Task(f"{element}{size}", budget, int(rng.integers(2**31)) + k))
+            formula = f"{element}{size}"
+            tasks.append(Task(formula, budget, int(rng.integers(2**31)) + k, default_boundary(formula)))
         return tasks
 
     def held_out_tasks(self) -> list[Task]:
-        return [Task(f, self.held_out_budget, s) for f in self.held_out for s in self.held_out_seeds]
+        return [Task(f, self.held_out_budget, s, default_boundary(f)) for f in self.held_out for s in self.held_out_seeds]
