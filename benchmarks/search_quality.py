@@ -156,13 +156,13 @@ def main() -> None:
     for formula in args.systems:
         ref = float(refs[formula]["energy"])
         n_atoms = System.parse(formula).n_atoms
-        hits = {label: first_hits([t for t in traces if t["system"] == formula and t["method"] == label], ref, args.budget)
-                for label, _, _ in methods}
+        mine = {label: [t for t in traces if t["system"] == formula and t["method"] == label] for label, _, _ in methods}
+        hits = {label: first_hits(mine[label], ref, args.budget) for label in mine}
         for label, method, _ in methods:
             median = float(np.median(hits[label]))
             shown = f"> {args.budget}" if math.isinf(median) else f"{median:,.0f}"
             verdict = target_verdict(hits[label], hits["bh"], args.budget) if method == "learned" and "bh" in hits else ""
-            best = median_best([t for t in traces if t["system"] == formula and t["method"] == label])
+            best = median_best(mine[label])
             lines.append(f"| {formula} | {ref:.6f} | {label} | {success_rate(hits[label], args.budget):.0%} "
                          f"| {success_rate(hits[label], args.budget / 2):.0%} | {shown} | {best / n_atoms:.5f} | {verdict} |")
     figure = f"figures/{args.section}.png"

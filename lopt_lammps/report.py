@@ -210,9 +210,10 @@ def write_report(campaign: Path, title: str, notes: list[str] | None = None) -> 
     if traces:
         plot_convergence(traces, refs, figures / "convergence.png")
         lines += ["", "## Best energy against evaluations", "", "![convergence](figures/convergence.png)"]
-    refine_traces: dict[int, list[dict[str, Any]]] = {}
+    by_round: dict[int, list[Path]] = {}
     for path in sorted((campaign / "refine").glob("*-refine*.json")):
-        refine_traces.setdefault(int(path.stem.rsplit("-refine", 1)[1]), []).append(json.loads(path.read_text()))
+        by_round.setdefault(int(path.stem.rsplit("-refine", 1)[1]), []).append(path)
+    refine_traces = {r: _traces(paths) for r, paths in by_round.items()}
     if traces and refine_traces:
         plot_stages(stage_gaps(traces, refine_traces, refs), figures / "stages.png")
         lines += ["", "## Refinement rounds", "",

@@ -12,6 +12,7 @@ in Ag-Cu) taking the least coordinated sites.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -36,20 +37,21 @@ def transmute(atoms: Atoms, target: System) -> Atoms:
     if len(atoms) != target.n_atoms:
         raise ConfigError(f"cannot transmute {atoms.get_chemical_formula()} into {target.formula}: different sizes")
     out = atoms.copy()
-    symbols = np.array(out.get_chemical_symbols(), dtype=object)
+    symbols = out.get_chemical_symbols()
     cn = coordination(out, COORDINATION_CUTOFF * target.nearest_neighbour())
     want = dict(target.counts)
-    for element in set(symbols) - set(want):
-        want[element] = 0
-    surplus = [e for e in want if (symbols == e).sum() > want[e]]
-    deficit = [e for e in sorted(want, key=lambda e: COHESIVE_ENERGY.get(e, 3.0)) if (symbols == e).sum() < want[e]]
+    have = Counter(symbols)
+    surplus = [e for e in have if have[e] > want.get(e, 0)]
+    deficit = sorted((e for e in want if have[e] < want[e]), key=lambda e: COHESIVE_ENERGY.get(e, 3.0))
     for new in deficit:  # surface-loving elements first, onto the least coordinated sites
         to_surface = all(COHESIVE_ENERGY.get(new, 3.0) <= COHESIVE_ENERGY.get(old, 3.0) for old in surplus)
-        while (symbols == new).sum() < want[new]:
-            candidates = [i for i in range(len(symbols)) if symbols[i] in surplus and (symbols == symbols[i]).sum() > want[symbols[i]]]
+        while have[new] < want[new]:
+            candidates = [i for i, s in enumerate(symbols) if have[s] > want.get(s, 0)]
             pick = min(candidates, key=lambda i: cn[i] if to_surface else -cn[i])
+            have[symbols[pick]] -= 1
+            have[new] += 1
             symbols[pick] = new
-    out.set_chemical_symbols(list(symbols))
+    out.set_chemical_symbols(symbols)
     out.calc = None
     return out
 

@@ -51,6 +51,11 @@ def refine_settings(name):
     return settings
 
 
+def refine_first_seed(round_):
+    """Seeds of refinement round r are numbered from 100 r, apart from the search's."""
+    return 100 * int(round_)
+
+
 def refine_note(name):
     r = refine_settings(name)
     if not r["rounds"]:

@@ -48,7 +48,7 @@ rule refine_seeds:
     params:
         top=lambda w: refine_settings(w.campaign)["top"],
         neighbours=lambda w: refine_settings(w.campaign)["neighbours"],
-        first=lambda w: 100 * int(w.round),
+        first=lambda w: refine_first_seed(w.round),
     resources: mem_mb=1000, runtime=5
     shell:
         "{LOPT} db seeds {input} {wildcards.system} --top {params.top} --neighbours {params.neighbours} "
@@ -63,7 +63,7 @@ rule refine_chunk:
     params:
         budget=lambda w: refine_settings(w.campaign)["budget"],
         seeds=lambda w: refine_settings(w.campaign)["seeds"],
-        first=lambda w: 100 * int(w.round),
+        first=lambda w: refine_first_seed(w.round),
         boundary=lambda w: campaign(w.campaign).get("boundary", "cluster"),
         project=lambda w: f"{RESULTS}/{w.campaign}/pyiron",
     threads: 1
