@@ -3,7 +3,8 @@
 Replicas are atoms with molecule ID ``b + 1`` and the neighbour list excludes every pair
 of atoms from different molecules (``neigh_modify exclude molecule/inter``), so replicas
 never interact, whatever their positions; :mod:`.replica_layout` keeps free clusters in
-separate slots besides (and reports clusters that dissociate).
+separate slots besides (and reports clusters that dissociate), and lays replicas out so
+that each one's energies and forces are bit for bit those it would have alone.
 
 Positions handed to and received from callers are in each replica's own frame: cluster
 coordinates relative to the slot, periodic coordinates unwrapped. Every evaluation
@@ -25,7 +26,7 @@ import numpy as np
 
 from .errors import EngineError, PotentialError, StructureError
 from .lammps_runtime import Accelerator, start_lammps
-from .replica_layout import ReplicaLayout
+from .replica_layout import ReplicaLayout, quantize
 from .structures import check_positions
 from .systems import System
 
@@ -92,8 +93,7 @@ class BatchedEngine:
                 "potential file, or regenerate it."
             ) from err
         self._commands([
-            f"neighbor {self.layout.skin!r} bin",
-            "neigh_modify every 1 delay 0 check yes exclude molecule/inter all",
+            *self.layout.neighbour_commands(),
             "compute lopt_pe all pe/atom",
             # asking for per-atom energies every step makes LAMMPS tally them every step
             "fix lopt_tally all ave/atom 1 1 1 c_lopt_pe",
@@ -146,7 +146,7 @@ class BatchedEngine:
         if not np.isfinite(positions).all():
             bad = np.flatnonzero(~np.isfinite(positions).all(axis=(1, 2))).tolist()
             raise StructureError(f"non-finite positions for replica(s) {bad}; they were not applied")
-        positions = self.layout.contain(positions)
+        positions = quantize(self.layout.contain(positions))
         flat = (positions + self.layout.offsets).reshape(-1, 3)
         count = len(flat)
         rows = slice(0, count) if order is None else order

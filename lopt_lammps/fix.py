@@ -115,22 +115,15 @@ class OptimizerFix:
         for replica in np.flatnonzero(better):
             self.trace.record(replica, self.evaluations[replica], e[replica])
 
-    def _restart(self, replicas: list[int], fresh: np.ndarray, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> np.ndarray:
-        """Replace ``replicas`` by new positions and a fresh rule state."""
-        x = x.copy()
-        x[replicas] = fresh
-        mask = torch.zeros(self.n_replicas, dtype=torch.bool)
-        mask[replicas] = True
-        # the new structure's forces are unknown until evaluated: start its state from zeros
-        self.state = reset_replicas(self.rule, self.state, mask, torch.from_numpy(x), torch.zeros_like(torch.from_numpy(f)), torch.from_numpy(e))
-        return x
-
-    def _spread(self, x: np.ndarray) -> bool:
-        """Cheap test, every step: has any cluster spread beyond ``containment_radius``?"""
+    def _due_for_check(self, x: np.ndarray) -> np.ndarray:
+        """Replicas (B,) to test for dissociation now: all every ``check_every`` steps, else
+        those spread beyond ``containment_radius`` (a cheap test, every step)."""
+        if self.steps % self.check_every == 0:
+            return np.ones(self.n_replicas, dtype=bool)
         if self.containment_radius is None:
-            return False
+            return np.zeros(self.n_replicas, dtype=bool)
         centred = x - x.mean(axis=1, keepdims=True)
-        return bool(np.einsum("bni,bni->bn", centred, centred).max() > self.containment_radius**2)
+        return np.einsum("bni,bni->bn", centred, centred).max(axis=1) > self.containment_radius**2
 
     def __call__(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> np.ndarray:
         active = self.active
@@ -141,21 +134,8 @@ class OptimizerFix:
             self.state = self.rule.init(torch.from_numpy(x), torch.from_numpy(f), torch.from_numpy(e))
         if not active.any():
             return x
-        if self.converged_force is not None and self.on_converged is not None:
-            done = np.flatnonzero(active & (np.abs(f).max(axis=(1, 2)) < self.converged_force)).tolist()
-            if done:
-                for r in done:
-                    self.candidates.append(Candidate(r, int(self.evaluations[r]), float(e[r]), x[r].copy()))
-                return self._restart(done, self.on_converged(done, x), x, f, e)
-        if self.dissociated is not None and (self.steps % self.check_every == 0 or self._spread(x)):
-            broken = np.flatnonzero(self.dissociated(x) & active).tolist()
-            if broken:
-                self.dissociations += [(int(r), int(self.evaluations[r])) for r in broken]
-                if self.on_dissociated is None:
-                    for r in broken:
-                        self.stopped[int(r)] = "dissociated"
-                else:
-                    return self._restart(broken, self.on_dissociated(broken, x), x, f, e)
+        # every replica steps every call, also those restarted below: what a replica does
+        # never depends on whether others restart
         new_x, self.state = self.rule.step(self.state, torch.from_numpy(x), torch.from_numpy(f), torch.from_numpy(e))
         step = new_x.numpy() - x
         finite = np.isfinite(step).all(axis=(1, 2))
@@ -164,7 +144,31 @@ class OptimizerFix:
                 self.stopped[int(replica)] = "non-finite step"
             step[~finite] = 0.0
         step[~active] = 0.0
-        return x + cap_step(torch.from_numpy(step), self.max_displacement).numpy()
+        out = x + cap_step(torch.from_numpy(step), self.max_displacement).numpy()
+        restarted = np.zeros(self.n_replicas, dtype=bool)
+        if self.converged_force is not None and self.on_converged is not None:
+            done = np.flatnonzero(active & (np.abs(f).max(axis=(1, 2)) < self.converged_force)).tolist()
+            if done:
+                self.candidates += [Candidate(r, int(self.evaluations[r]), float(e[r]), x[r].copy()) for r in done]
+                out[done] = self.on_converged(done, x)
+                restarted[done] = True
+        due = self._due_for_check(x) & active & ~restarted if self.dissociated is not None else None
+        if due is not None and due.any():
+            broken = np.flatnonzero(self.dissociated(x) & due).tolist()
+            if broken:
+                self.dissociations += [(int(r), int(self.evaluations[r])) for r in broken]
+                if self.on_dissociated is None:
+                    for r in broken:
+                        self.stopped[int(r)] = "dissociated"
+                    out[broken] = x[broken]
+                else:
+                    out[broken] = self.on_dissociated(broken, x)
+                    restarted[broken] = True
+        if restarted.any():
+            # the new structures' forces are unknown until evaluated: their state starts from zeros
+            self.state = reset_replicas(self.rule, self.state, torch.from_numpy(restarted), torch.from_numpy(out),
+                                        torch.zeros_like(torch.from_numpy(f)), torch.from_numpy(e))
+        return out
 
 
 def attach(lmp: Any, rule: UpdateRule, budget: int, max_displacement: float, group: str = "all", fix_id: str = "lopt") -> OptimizerFix:

@@ -1,8 +1,23 @@
-"""Where B replicas of a system live inside one LAMMPS box.
+"""Where B replicas of a system live inside one LAMMPS box, so that no replica's
+arithmetic depends on the others.
 
-Free clusters get one slot each on a cubic grid; slots are ``2 * slot_radius + cutoff +
-skin`` apart, so clusters that stay within ``slot_radius`` of their centre are farther
-apart than the interaction range. Periodic cells all share the same box.
+A replica's energies and forces must come out bit for bit the same whatever replicas
+share the box (a seed's run may not depend on the seeds batched beside it). Two things
+would otherwise leak: the round-off of adding a slot offset to the coordinates, and the
+order in which LAMMPS sums a pair's contributions, which follows the neighbour bins and
+the time of the last neighbour-list rebuild. So:
+
+* coordinates are kept on a grid of ``QUANTUM`` (2^-36 length units); offsets are
+  multiples of a power of two, so adding and removing them is exact;
+* free clusters: each replica sits at the centre of its own neighbour bin, a cube of edge
+  ``pitch`` (a power of two of at least ``2 * slot_radius``), on every other bin of a
+  cubic grid, so neighbouring bins are empty. A replica's neighbour list is then its own
+  atoms in index order, whenever it is rebuilt;
+* periodic cells share one box (replicas overlap and never interact); their neighbour
+  lists are rebuilt at every step, so the rebuild time never depends on other replicas.
+
+Replicas never interact in any case: the engine excludes pairs of atoms from different
+replicas (molecule IDs) from the neighbour lists.
 """
 
 from __future__ import annotations
@@ -14,9 +29,19 @@ import numpy as np
 from .errors import ReplicaEscapeError
 from .systems import System
 
+#: coordinates handed to LAMMPS are multiples of this (exactly representable) length
+QUANTUM = 2.0**-36
+#: a cluster whose centre drifts farther than this fraction of the slot radius is recentred
+_DRIFT = 0.25
+
+
+def quantize(positions: np.ndarray) -> np.ndarray:
+    """Round coordinates to the grid of ``QUANTUM`` (exact in binary floating point)."""
+    return np.round(positions * (1.0 / QUANTUM)) * QUANTUM
+
 
 class ReplicaLayout:
-    """Slot offsets, the LAMMPS box, and the containment of free clusters."""
+    """Slot offsets, the LAMMPS box and neighbour settings, and containment of free clusters."""
 
     def __init__(self, system: System, n_replicas: int, cutoff: float, skin: float, slot_radius: float | None = None):
         self.system = system
@@ -25,23 +50,34 @@ class ReplicaLayout:
         radius = system.cluster_radius()
         #: farthest an atom of a free cluster may be from the cluster centre
         self.slot_radius = slot_radius or max(2.0 * radius, radius + cutoff)
-        self.spacing = 2 * self.slot_radius + cutoff + skin
+        #: edge of a free cluster's neighbour bin: a power of two that holds the slot even
+        #: when the cluster centre has drifted by the most :meth:`contain` lets it
+        self.pitch = 2.0 ** math.ceil(math.log2(max(2 * (1 + _DRIFT) * self.slot_radius, cutoff + skin)))
         self.offsets = np.zeros((n_replicas, 1, 3))
+        self.side = 1
         if not system.periodic:
-            side = math.ceil(n_replicas ** (1 / 3) - 1e-9)
-            grid = np.array([(i, j, k) for i in range(side) for j in range(side) for k in range(side)])
-            self.offsets = (grid[:n_replicas] * self.spacing)[:, None, :]
+            self.side = math.ceil(n_replicas ** (1 / 3) - 1e-9)
+            grid = np.array([(i, j, k) for i in range(self.side) for j in range(self.side) for k in range(self.side)])
+            self.offsets = (grid[:n_replicas] * 2 * self.pitch)[:, None, :]
 
     def box_commands(self) -> list[str]:
         """``boundary`` and ``region`` commands of the simulation box."""
         if self.system.periodic:
             length = self.system.cell_length()
             return ["boundary p p p", f"region lopt_box block 0 {length!r} 0 {length!r} 0 {length!r}"]
-        lo = -self.slot_radius - self.skin
-        hi = self.offsets.max(axis=(0, 1)) + self.slot_radius + self.skin
-        bounds = " ".join(f"{lo!r} {float(h)!r}" for h in hi)
-        # 'm': shrink-wrapped but never smaller than the slots, so binning stays cheap
+        lo = -0.5 * self.pitch
+        hi = lo + (2 * self.side - 1) * self.pitch
+        bounds = " ".join([f"{lo!r} {hi!r}"] * 3)
+        # 'm': shrink-wrapped but never smaller than this box, which holds every slot: the
+        # box, and with it the bins, never change
         return ["boundary m m m", f"region lopt_box block {bounds}"]
+
+    def neighbour_commands(self) -> list[str]:
+        """``neighbor`` and ``neigh_modify`` settings that keep replicas independent."""
+        exclude = "exclude molecule/inter all"
+        if self.system.periodic:
+            return [f"neighbor {self.skin!r} bin", f"neigh_modify every 1 delay 0 check no {exclude}"]
+        return [f"neighbor {self.skin!r} bin", f"neigh_modify every 1 delay 0 check yes binsize {self.pitch!r} {exclude}"]
 
     def contain(self, positions: np.ndarray) -> np.ndarray:
         """Recentre clusters whose centre drifted; raise if one spread beyond its slot."""
@@ -59,7 +95,7 @@ class ReplicaLayout:
                 "step size, or raise slot_radius.",
                 escaped,
             )
-        drift = np.einsum("bxi,bxi->b", centres, centres)
-        if drift.max() <= (0.25 * self.slot_radius) ** 2:
+        drift = np.einsum("bxi,bxi->b", centres, centres) > (_DRIFT * self.slot_radius) ** 2
+        if not drift.any():
             return positions
-        return np.where((drift > (0.25 * self.slot_radius) ** 2)[:, None, None], relative, positions)
+        return np.where(drift[:, None, None], relative, positions)

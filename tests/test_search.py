@@ -78,3 +78,14 @@ def test_homotops_are_different_structures():
     assert not comparator.same(0.0, fingerprint(system, x), 0.0, fingerprint(system, swapped))
     groups = comparator.groups(np.array([0.0, 0.0, 1e-4]), [x, swapped, x])
     assert sorted(map(sorted, groups)) == [[0, 2], [1]]
+
+
+@pytest.mark.parametrize("method", ["learned", "adam"])
+def test_a_seed_runs_the_same_in_any_batch(method):
+    """A rule search's seed gives the same trace and minima alone and beside other seeds."""
+    system = System.parse("Ag10Cu3")
+    alone = search(system, method, 3000, [2]).runs[0]
+    batched = search(system, method, 3000, [0, 1, 2]).runs[2]
+    assert alone.trace_evaluations == batched.trace_evaluations
+    assert alone.trace_energies == batched.trace_energies
+    assert [m.energy for m in alone.minima] == [m.energy for m in batched.minima]

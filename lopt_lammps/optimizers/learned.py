@@ -110,7 +110,6 @@ class LearnedOptimizer:
         self.seeds = np.asarray(seeds, dtype=np.int64)
         self._radii = torch.tensor(self.config.coordination_radii, dtype=FEATURE_DTYPE)
         self._decays = torch.tensor(self.config.momentum_decays, dtype=FEATURE_DTYPE).view(1, 3, 1, 1)
-        self._ones3 = torch.ones(3, dtype=FEATURE_DTYPE)
         self._calls = 0
 
     def init(self, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> State:
@@ -126,23 +125,23 @@ class LearnedOptimizer:
     def features(self, state: State, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, State]:
         """Invariant features (B, N, F), vectors (B, N, 3, 5) and the updated state.
 
-        Written with few, large tensor operations (sums over xyz as matrix products):
-        this runs at every step of every replica.
+        Written with few, large tensor operations: this runs at every step of every replica.
+        Every reduction runs within one replica (no matrix product folds replicas together),
+        so a replica's features are bit for bit the same in any batch.
         """
         cfg, sc = self.config, self.scales
         b, n, _ = x.shape
-        xyz = self._ones3
         ft = (f * (sc.length / sc.energy)).to(FEATURE_DTYPE)
-        f2 = (ft * ft) @ xyz  # (B, N)
+        f2 = (ft * ft).sum(-1)  # (B, N)
         t = state["t"] + 1
         m = self._decays * state["m"] + (1 - self._decays) * ft[:, None]
         v = cfg.second_moment_decay * state["v"] + (1 - cfg.second_moment_decay) * f2
         m_hat = m / (1 - self._decays ** t.view(-1, 1, 1, 1))
         v_hat = v / (1 - cfg.second_moment_decay ** t.view(-1, 1))
         rms = (v_hat + 1e-12).sqrt()
-        m_norm = ((m_hat * m_hat) @ xyz).sqrt()  # (B, 3, N)
+        m_norm = (m_hat * m_hat).sum(-1).sqrt()  # (B, 3, N)
         f_norm = f2.sqrt()
-        cos = ((m_hat * ft[:, None]) @ xyz) / (m_norm * f_norm[:, None] + 1e-12)
+        cos = (m_hat * ft[:, None]).sum(-1) / (m_norm * f_norm[:, None] + 1e-12)
         best = torch.minimum(state["best"], e)
         since_best = torch.where(e < state["best"], torch.zeros_like(t), state["since_best"] + 1)
         per_replica = torch.stack(

@@ -116,9 +116,13 @@ class LearnedOptimizerNet(nn.Module):
 
     @staticmethod
     def _mlp(x: torch.Tensor, layers: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
-        """x (B, M, in) through layers (B, in, out) -> (B, M, out); B = 1 weights are shared."""
+        """x (B, M, in) through layers (B, in, out) -> (B, M, out); B = 1 weights are shared.
+
+        One matrix product per replica (never one folding replicas together), so a
+        replica's output does not depend on the batch it is in.
+        """
         for i, (w, b) in enumerate(layers):
-            x = (x @ w[0] + b[0]) if w.shape[0] == 1 else (torch.bmm(x, w) + b[:, None, :])
+            x = torch.baddbmm(b.expand(x.shape[0], -1)[:, None, :], x, w.expand(x.shape[0], -1, -1))
             if i < len(layers) - 1:
                 x = torch.nn.functional.silu(x)
         return x
@@ -139,7 +143,7 @@ class LearnedOptimizerNet(nn.Module):
         if self.config.variant == "equivariant":
             coefficients = self._mlp(invariants, layers) + skip[:, None, :]  # (B, N, K)
             return (vectors @ coefficients[..., None])[..., 0]
-        linear = (vectors @ skip[:, None, :, None])[..., 0] if skip.shape[0] > 1 else vectors @ skip[0]
+        linear = (vectors * skip[:, None, None, :]).sum(-1)
         per_coordinate = torch.cat([invariants[:, :, None, :].expand(b, n, 3, -1), vectors], dim=-1)
         out = self._mlp(per_coordinate.reshape(b, n * 3, -1), layers)
         return linear + out.reshape(b, n, 3)
