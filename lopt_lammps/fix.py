@@ -7,10 +7,15 @@ and guards against bad steps:
 
 * a step larger than ``max_displacement`` per atom is scaled down;
 * a replica whose rule returns non-finite positions is stopped (its best is kept);
+* a replica whose force 2-norm drops below ``converged_force`` (or that has relaxed for
+  ``max_relaxation`` evaluations) is handed to ``on_relaxed``, which returns its next
+  structure (the search drivers record the minimum and hop);
 * a free cluster that dissociates (tested every ``check_every`` steps, and at once when
-  any cluster spreads beyond ``containment_radius``) is handed to ``on_dissociated``
-  (the search drivers restart it from a new structure), or stopped without one, and
-  reported in ``dissociations``.
+  it spreads beyond ``containment_radius``) is handed to ``on_dissociated``, or stopped
+  without one, and reported in ``dissociations``.
+
+A replica handed on starts again with a fresh rule state. Every replica steps at every
+call, whatever the others do, so a replica's run never depends on the batch.
 
 :func:`attach` does the same for a LAMMPS instance built by the user's own script.
 """
@@ -24,6 +29,11 @@ import numpy as np
 import torch
 
 from .optimizers.base import State, UpdateRule, cap_step, reset_replicas
+
+#: on_relaxed(replicas, positions, energies) -> next positions of those replicas
+Relaxed = Callable[[list[int], np.ndarray, np.ndarray], np.ndarray]
+#: on_dissociated(replicas, positions) -> next positions of those replicas
+Dissociated = Callable[[list[int], np.ndarray], np.ndarray]
 
 
 @dataclass
@@ -43,16 +53,6 @@ class Trace:
 
 
 @dataclass
-class Candidate:
-    """A structure worth relaxing: a converged replica, or a best-so-far."""
-
-    replica: int
-    evaluation: int
-    energy: float
-    positions: np.ndarray
-
-
-@dataclass
 class OptimizerFix:
     """Step callback applying ``rule`` to B replicas for at most ``budget`` evaluations each."""
 
@@ -61,14 +61,14 @@ class OptimizerFix:
     budget: int
     max_displacement: float
     converged_force: float | None = None
-    on_converged: Callable[[list[int], np.ndarray], np.ndarray] | None = None
+    max_relaxation: int | None = None
+    on_relaxed: Relaxed | None = None
     dissociated: Callable[[np.ndarray], np.ndarray] | None = None
-    on_dissociated: Callable[[list[int], np.ndarray], np.ndarray] | None = None
+    on_dissociated: Dissociated | None = None
     check_every: int = 25
     containment_radius: float | None = None
     state: State | None = None
     trace: Trace = field(init=False)
-    candidates: list[Candidate] = field(default_factory=list)
     dissociations: list[tuple[int, int]] = field(default_factory=list)
     stopped: dict[int, str] = field(default_factory=dict)
 
@@ -77,18 +77,13 @@ class OptimizerFix:
             raise ValueError(f"the evaluation budget must be positive, got {self.budget}")
         b = self.n_replicas
         self.trace = Trace.empty(b)
+        #: evaluations per replica, and at the replica's last restart
         self.evaluations = np.zeros(b, dtype=int)
+        self.restarted_at = np.zeros(b, dtype=int)
         self.best_energy = np.full(b, np.inf)
         self.best_positions: np.ndarray | None = None
         self.best_evaluation = np.zeros(b, dtype=int)
-        self.window_energy = np.full(b, np.inf)
-        self.window_positions: np.ndarray | None = None
-        self.window_evaluation = np.zeros(b, dtype=int)
         self.steps = 0
-
-    def start_window(self) -> None:
-        """Start tracking a second best-so-far, e.g. per restart cycle (``window_*``)."""
-        self.window_energy[:] = np.inf
 
     @property
     def active(self) -> np.ndarray:
@@ -101,11 +96,7 @@ class OptimizerFix:
     def _track(self, x: np.ndarray, e: np.ndarray, active: np.ndarray) -> None:
         self.evaluations[active] += 1
         if self.best_positions is None:
-            self.best_positions, self.window_positions = x.copy(), x.copy()
-        window = active & (e < self.window_energy)
-        self.window_energy[window] = e[window]
-        self.window_positions[window] = x[window]
-        self.window_evaluation[window] = self.evaluations[window]
+            self.best_positions = x.copy()
         better = active & (e < self.best_energy)
         if not better.any():
             return
@@ -125,10 +116,20 @@ class OptimizerFix:
         centred = x - x.mean(axis=1, keepdims=True)
         return np.einsum("bni,bni->bn", centred, centred).max(axis=1) > self.containment_radius**2
 
+    def _relaxed(self, f: np.ndarray, active: np.ndarray) -> np.ndarray:
+        """Replicas (B,) whose relaxation is over: forces converged, or relaxed for too long."""
+        done = np.zeros(self.n_replicas, dtype=bool)
+        if self.on_relaxed is None:
+            return done
+        if self.converged_force is not None:
+            done |= np.einsum("bni,bni->b", f, f) < self.converged_force**2
+        if self.max_relaxation is not None:
+            done |= self.evaluations - self.restarted_at >= self.max_relaxation
+        return done & active
+
     def __call__(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> np.ndarray:
         active = self.active
         self._track(x, e, active)
-        self.last_positions, self.last_energies = x, e
         self.steps += 1
         if self.state is None:
             self.state = self.rule.init(torch.from_numpy(x), torch.from_numpy(f), torch.from_numpy(e))
@@ -145,13 +146,10 @@ class OptimizerFix:
             step[~finite] = 0.0
         step[~active] = 0.0
         out = x + cap_step(torch.from_numpy(step), self.max_displacement).numpy()
-        restarted = np.zeros(self.n_replicas, dtype=bool)
-        if self.converged_force is not None and self.on_converged is not None:
-            done = np.flatnonzero(active & (np.abs(f).max(axis=(1, 2)) < self.converged_force)).tolist()
-            if done:
-                self.candidates += [Candidate(r, int(self.evaluations[r]), float(e[r]), x[r].copy()) for r in done]
-                out[done] = self.on_converged(done, x)
-                restarted[done] = True
+        restarted = self._relaxed(f, active)
+        if restarted.any():
+            replicas = np.flatnonzero(restarted).tolist()
+            out[replicas] = self.on_relaxed(replicas, x, e)
         due = self._due_for_check(x) & active & ~restarted if self.dissociated is not None else None
         if due is not None and due.any():
             broken = np.flatnonzero(self.dissociated(x) & due).tolist()
@@ -165,6 +163,7 @@ class OptimizerFix:
                     out[broken] = self.on_dissociated(broken, x)
                     restarted[broken] = True
         if restarted.any():
+            self.restarted_at[restarted] = self.evaluations[restarted]
             # the new structures' forces are unknown until evaluated: their state starts from zeros
             self.state = reset_replicas(self.rule, self.state, torch.from_numpy(restarted), torch.from_numpy(out),
                                         torch.zeros_like(torch.from_numpy(f)), torch.from_numpy(e))

@@ -31,6 +31,8 @@ from .systems import System
 
 #: coordinates handed to LAMMPS are multiples of this (exactly representable) length
 QUANTUM = 2.0**-36
+#: a free cluster that spreads beyond this fraction of its slot radius counts as dissociated
+CONTAINMENT = 0.8
 #: a cluster whose centre drifts farther than this fraction of the slot radius is recentred
 _DRIFT = 0.25
 
@@ -99,3 +101,23 @@ class ReplicaLayout:
         if not drift.any():
             return positions
         return np.where(drift[:, None, None], relative, positions)
+
+
+def dissociation_detector(system: System, slot_radius: float):
+    """``detect(x) -> (B,) bool``: an atom with no neighbour within two nearest-neighbour
+    distances, or a cluster spread over 80% of its slot. ``None`` for periodic systems."""
+    if system.periodic:
+        return None
+    limit = 2.0 * system.nearest_neighbour()
+
+    def detect(x: np.ndarray) -> np.ndarray:
+        sq = np.einsum("bni,bni->bn", x, x)
+        d2 = sq[:, :, None] + sq[:, None, :] - 2 * x @ x.transpose(0, 2, 1)
+        n = x.shape[1]
+        d2[:, np.arange(n), np.arange(n)] = np.inf
+        isolated = d2.min(axis=2).max(axis=1) > limit**2
+        centred = x - x.mean(axis=1, keepdims=True)
+        spread = np.sqrt(np.einsum("bni,bni->bn", centred, centred).max(axis=1)) > CONTAINMENT * slot_radius
+        return isolated | spread
+
+    return detect

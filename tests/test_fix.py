@@ -8,7 +8,7 @@ from lopt_lammps.engine import BatchedEngine
 from lopt_lammps.fix import OptimizerFix, attach
 from lopt_lammps.lammps_runtime import start_lammps
 from lopt_lammps.optimizers import Fire
-from lopt_lammps.search.common import dissociation_detector
+from lopt_lammps.replica_layout import dissociation_detector
 from lopt_lammps.structures import random_batch
 from lopt_lammps.systems import System
 

@@ -46,7 +46,7 @@ def test_lj13_global_minimum_is_found_and_hits_counted():
 def test_basin_hopping_uses_swaps_on_alloys():
     result = search(System.parse("Ag6Cu4"), "bh", 1500, seeds=[3])
     notes = result.runs[0].notes
-    assert notes["hops"] > 5 and notes["swaps"] > 0
+    assert notes["hops"] > 5 and notes["moves_swap"] > 0 and notes["moves_displace"] > 0
 
 
 def test_bad_budget_and_method():
@@ -80,7 +80,7 @@ def test_homotops_are_different_structures():
     assert sorted(map(sorted, groups)) == [[0, 2], [1]]
 
 
-@pytest.mark.parametrize("method", ["learned", "adam"])
+@pytest.mark.parametrize("method", ["learned", "adam", "bh"])
 def test_a_seed_runs_the_same_in_any_batch(method):
     """A rule search's seed gives the same trace and minima alone and beside other seeds."""
     system = System.parse("Ag10Cu3")

@@ -15,7 +15,7 @@ from ..engine import BatchedEngine
 from ..fix import OptimizerFix
 from ..lammps_runtime import Accelerator
 from ..optimizers import LearnedOptimizer, LearnedOptimizerNet, Scales
-from ..search.common import dissociation_detector
+from ..replica_layout import dissociation_detector
 from ..structures import random_positions
 from .objective import anytime_loss, final_loss
 from .tasks import Task

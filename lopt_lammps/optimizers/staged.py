@@ -1,0 +1,62 @@
+"""Two update rules in sequence: a first rule for a fixed number of steps, then a polish.
+
+Per replica, :class:`Staged` runs ``first`` for ``steps`` evaluations while keeping the
+lowest point it reached, then jumps there and relaxes with ``polish`` (for example the
+learned rule, which keeps moving, then L-BFGS to the nearest minimum). Both rules step
+at every call for every replica, so a replica's run never depends on the others' stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .base import State, UpdateRule, reset_replicas
+
+
+def _split(state: State, prefix: str) -> State:
+    return {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
+
+
+def _join(prefix: str, state: State) -> State:
+    return {prefix + key: value for key, value in state.items()}
+
+
+@dataclass(frozen=True)
+class Staged:
+    """``first`` for ``steps`` evaluations, then ``polish`` from the lowest point of ``first``."""
+
+    first: UpdateRule
+    polish: UpdateRule
+    steps: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.first.name}+{self.polish.name}"
+
+    def init(self, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> State:
+        return {
+            **_join("first.", self.first.init(x, f, e)),
+            **_join("polish.", self.polish.init(x, f, e)),
+            "count": torch.zeros(x.shape[0], dtype=torch.long),
+            "best_energy": torch.full_like(e, float("inf")),
+            "best_positions": x.clone(),
+        }
+
+    def step(self, state: State, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, State]:
+        count = state["count"] + 1
+        first_stage = count <= self.steps
+        better = first_stage & (e < state["best_energy"])
+        best_energy = torch.where(better, e, state["best_energy"])
+        best_positions = torch.where(better[:, None, None], x, state["best_positions"])
+        first_x, first_state = self.first.step(_split(state, "first."), x, f, e)
+        polish_x, polish_state = self.polish.step(_split(state, "polish."), x, f, e)
+        switching = count == self.steps
+        if switching.any():  # the polish starts afresh from the first stage's lowest point
+            polish_state = reset_replicas(self.polish, polish_state, switching, best_positions,
+                                          torch.zeros_like(f), best_energy)
+        new_x = torch.where(switching[:, None, None], best_positions,
+                            torch.where(first_stage[:, None, None], first_x, polish_x))
+        return new_x, {**_join("first.", first_state), **_join("polish.", polish_state), "count": count,
+                       "best_energy": best_energy, "best_positions": best_positions}
