@@ -9,6 +9,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import LoptError
 from .database import cmd_db_best, cmd_db_export, cmd_db_merge, cmd_db_seeds, cmd_report
+from .options import search_options, seed_options, system_options
 from .search import cmd_init, cmd_job_search, cmd_job_table, cmd_relax, cmd_search
 from .training import cmd_optimizer_compare, cmd_optimizer_info, cmd_train
 
@@ -39,40 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
         "energy+force evaluations; the distinct minima each seed found (relaxed) are added to the "
         "ase.db database at --db.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        parents=[search_options()],
     )
-    s.add_argument("system", help="formula such as Ag30Cu8, LJ38 or Si64")
-    s.add_argument("--method", required=True, choices=["auto", "learned", "bh", "fire", "cg", "adam", "gd"],
-                   help="learned optimizer; basin hopping (with swap moves for alloys); LAMMPS FIRE or CG "
-                   "relaxations from random restarts; Adam; gradient descent; auto: learned when a pretrained "
-                   "optimizer is available, basin hopping otherwise")
-    s.add_argument("--budget", type=int, required=True, help="energy+force evaluations per seed")
-    s.add_argument("--seeds", type=int, default=1, help="number of independent runs")
-    s.add_argument("--first-seed", type=int, default=0, help="seeds are first-seed, first-seed+1, ...")
-    s.add_argument("--db", required=True, type=Path, help="ase.db SQLite file to add the minima to")
-    s.add_argument("--optimizer", type=Path, default=None,
-                   help="learned-optimizer checkpoint (default: the shipped pretrained one)")
-    s.add_argument("--potential", default=None, help="potential name (default from the elements): lj, smatb-agcu, sw-si")
-    s.add_argument("--boundary", default="auto", choices=["auto", "cluster", "periodic"],
-                   help="free cluster or periodic cell (auto: periodic for Si, cluster otherwise)")
-    s.add_argument("--density", type=float, default=None,
-                   help="atoms per volume for periodic cells (default: the crystal's)")
-    s.add_argument("--accelerator", default=None, help="LAMMPS accelerator: none, omp[:threads], kokkos[:threads], gpu[:n]")
-    s.add_argument("--starts", type=Path, default=None, help="extxyz with each seed's first structure (lopt-lammps init)")
-    s.add_argument("--trace", type=Path, default=None, help="write each seed's best energy against evaluations to this JSON file")
-    s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_search)
 
     i = sub.add_parser("init", help="write seeded random starting structures to extxyz",
                        description="Write the first starting structure of each seed (the one `search --starts` uses).",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    i.add_argument("system", help="formula such as Ag30Cu8")
-    i.add_argument("--seeds", type=int, default=1)
-    i.add_argument("--first-seed", type=int, default=0)
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                       parents=[system_options(), seed_options()])
     i.add_argument("-o", "--output", type=Path, required=True, help="extxyz file")
-    for parser_ in (i,):
-        parser_.add_argument("--potential", default=None)
-        parser_.add_argument("--boundary", default="auto", choices=["auto", "cluster", "periodic"])
-        parser_.add_argument("--density", type=float, default=None)
     i.set_defaults(func=cmd_init)
 
     r = sub.add_parser("relax", help="relax structures locally (LAMMPS minimize)",
@@ -107,24 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     js = jobsub.add_parser("search", help="one search chunk as a pyiron_base job",
                            description="Like `lopt-lammps search`, recorded as a pyiron_base job in PROJECT. "
                            "A finished job with the same inputs is reused; a failed or interrupted one is rerun.",
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    js.add_argument("system")
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                           parents=[search_options()])
     js.add_argument("--project", type=Path, required=True, help="pyiron project folder (holds jobs.db)")
     js.add_argument("--name", required=True, help="chunk name, e.g. Ag30Cu8_chunk0")
-    js.add_argument("--method", required=True, choices=["auto", "learned", "bh", "fire", "cg", "adam", "gd"])
-    js.add_argument("--budget", type=int, required=True)
-    js.add_argument("--seeds", type=int, default=1)
-    js.add_argument("--first-seed", type=int, default=0)
-    js.add_argument("--db", type=Path, required=True)
-    js.add_argument("--trace", type=Path, default=None)
-    js.add_argument("--starts", type=Path, default=None)
-    js.add_argument("--optimizer", type=Path, default=None)
-    js.add_argument("--potential", default=None)
-    js.add_argument("--boundary", default="auto", choices=["auto", "cluster", "periodic"])
-    js.add_argument("--density", type=float, default=None)
-    js.add_argument("--accelerator", default=None)
     js.add_argument("--stage", default="search", help="stage label stored with every minimum (e.g. refine1)")
-    js.add_argument("--quiet", action="store_true")
     js.set_defaults(func=cmd_job_search)
     jt = jobsub.add_parser("table", help="the pyiron job table of a project")
     jt.add_argument("project", type=Path)
