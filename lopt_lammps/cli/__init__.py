@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from .. import __version__
 from ..errors import LoptError
 from .database import cmd_db_best, cmd_db_export, cmd_db_merge, cmd_db_seeds, cmd_report
-from .options import search_options, seed_options, system_options
+from .options import Parser, print_error, non_negative, positive, search_options, seed_options, system_options
 from .search import cmd_init, cmd_job_search, cmd_job_table, cmd_relax, cmd_search
 from .training import cmd_optimizer_compare, cmd_optimizer_info, cmd_train
 
@@ -24,7 +23,7 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="lopt-lammps",
         description="Global structure search with learned optimizers driving LAMMPS.",
         epilog=EPILOG,
@@ -72,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("config", nargs="?", type=Path, default=None, help="training YAML (default: built-in settings)")
     t.add_argument("--out", type=Path, required=True, help="output folder: state.pt, optimizer.pt, history.json, training_curve.png")
-    t.add_argument("--workers", type=int, default=1, help="local worker processes")
-    t.add_argument("--iterations", type=int, default=None, help="override the number of outer iterations")
+    t.add_argument("--workers", type=positive, default=1, help="local worker processes")
+    t.add_argument("--iterations", type=positive, default=None, help="override the number of outer iterations")
     t.add_argument("--accelerator", default=None, help="LAMMPS accelerator for the workers")
     t.set_defaults(func=cmd_train)
 
@@ -119,14 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     b.add_argument("path", type=Path, help="ase.db file")
     b.add_argument("--formula", default=None, help="only this system, e.g. Ag30Cu8")
-    b.add_argument("--top", type=int, default=10, help="how many")
+    b.add_argument("--top", type=positive, default=10, help="how many")
     b.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     b.set_defaults(func=cmd_db_best)
     e = dbsub.add_parser("export", help="the best K structures of every composition to extxyz",
                          description="Export the K lowest structures of every composition (system) to extxyz.",
                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     e.add_argument("path", type=Path, help="ase.db file")
-    e.add_argument("--top", type=int, default=1, help="structures per composition")
+    e.add_argument("--top", type=positive, default=1, help="structures per composition")
     e.add_argument("-o", "--output", type=Path, required=True, help="extxyz file")
     e.set_defaults(func=cmd_db_export)
     m = dbsub.add_parser("merge", help="merge chunk databases into a ranked campaign database",
@@ -145,21 +144,21 @@ def build_parser() -> argparse.ArgumentParser:
                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     sd.add_argument("path", type=Path, help="ranked campaign ase.db file (lopt-lammps db merge)")
     sd.add_argument("system", help="formula such as Ag30Cu8")
-    sd.add_argument("--top", type=int, default=2, help="own lowest minima")
-    sd.add_argument("--neighbours", type=int, default=2, help="nearest compositions to borrow from")
-    sd.add_argument("--first-seed", type=int, default=0, help="seed number of the first seed")
+    sd.add_argument("--top", type=non_negative, default=2, help="own lowest minima")
+    sd.add_argument("--neighbours", type=non_negative, default=2, help="nearest compositions to borrow from")
+    sd.add_argument("--first-seed", type=non_negative, default=0, help="seed number of the first seed")
     sd.add_argument("-o", "--output", type=Path, required=True, help="extxyz file")
     sd.set_defaults(func=cmd_db_seeds)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except (LoptError, ValueError) as err:
-        print(f"lopt-lammps: error: {err}", file=sys.stderr)
-        return 2
+        return print_error(str(err))
+    except OSError as err:
+        return print_error(f"{err.filename or ''}: {err.strerror or err}; check the path and its permissions")
 
 
