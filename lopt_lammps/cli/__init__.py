@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import LoptError
-from .database import cmd_db_best, cmd_db_export, cmd_db_merge, cmd_db_seeds, cmd_report
+from .database import cmd_db_add, cmd_db_best, cmd_db_export, cmd_db_merge, cmd_db_seeds, cmd_report
 from .options import Parser, print_error, non_negative, positive, search_options, seed_options, system_options
 from .search import cmd_init, cmd_job_search, cmd_job_table, cmd_relax, cmd_search
 from .training import cmd_optimizer_compare, cmd_optimizer_info, cmd_train
@@ -128,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--top", type=positive, default=1, help="structures per composition")
     e.add_argument("-o", "--output", type=Path, required=True, help="extxyz file")
     e.set_defaults(func=cmd_db_export)
+    a = dbsub.add_parser("add", help="store the results of a rescue file in a database",
+                         description="Add the minima of RESCUE (written when a search could not save its results) "
+                         "to the database PATH; minima already there are not added again.")
+    a.add_argument("rescue", type=Path, help="rescue JSON file named in the search's error message")
+    a.add_argument("path", type=Path, help="ase.db file")
+    a.set_defaults(func=cmd_db_add)
     m = dbsub.add_parser("merge", help="merge chunk databases into a ranked campaign database",
                          description="Merge search-chunk databases: one row per distinct minimum per "
                          "composition with rank, earliest finder and found_by. Idempotent; the output "
