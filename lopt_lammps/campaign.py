@@ -20,20 +20,24 @@ from typing import Any, Iterable
 
 import numpy as np
 from ase.calculators.singlepoint import SinglePointCalculator
-from ase.db import connect
 
+from . import dbfile
 from .comparison import StructureComparator
-from .errors import ConfigError
+from .database import REQUIRED_KEYS as MINIMA_KEYS
+from .potentials import potential_by_identity
 from .structures import from_atoms
+
+#: the kind of database in its lopt-lammps mark
+KIND = "campaign"
+#: keys every campaign row has
+REQUIRED_KEYS = (*MINIMA_KEYS, "composition", "rank", "size")
 
 
 def _rows(paths: Iterable[str | Path]) -> dict[str, list[tuple[Any, dict[str, Any]]]]:
     """(atoms, key-value pairs) of every chunk row, by system."""
     by_system: dict[str, list] = defaultdict(list)
     for path in paths:
-        if not Path(path).is_file():
-            raise ConfigError(f"chunk database {path} not found")
-        for row in connect(str(path)).select():
+        for row in dbfile.select(Path(path), MINIMA_KEYS):
             atoms = row.toatoms()
             pairs = dict(row.key_value_pairs)
             pairs["energy"] = float(row.energy)
@@ -53,9 +57,10 @@ def merge_chunks(out: str | Path, chunk_dbs: Iterable[str | Path], keep: int = 5
     Only the ``keep`` lowest distinct minima of each system are kept.
     """
     out = Path(out)
+    dbfile.check_writable(out, KIND, REQUIRED_KEYS)
     rows: list[tuple[Any, dict[str, Any]]] = []
     for system_name, entries in sorted(_rows(chunk_dbs).items()):
-        system, _ = from_atoms(entries[0][0], potential=str(entries[0][1]["potential"]).split(":")[0])
+        system, _ = from_atoms(entries[0][0], potential=potential_by_identity(str(entries[0][1]["potential"])))
         energies = np.array([pairs["energy"] for _, pairs in entries])
         structures = [from_atoms(atoms, system.potential)[1] for atoms, _ in entries]
         groups = StructureComparator(system).groups(energies, structures, max_groups=keep)
@@ -78,7 +83,7 @@ def merge_chunks(out: str | Path, chunk_dbs: Iterable[str | Path], keep: int = 5
             rows.append((atoms, record))
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
-    with connect(str(tmp), type="db") as db:
+    with dbfile.write(tmp, KIND, REQUIRED_KEYS) as db:
         for atoms, record in rows:
             energy = record.pop("energy")
             atoms.calc = SinglePointCalculator(atoms, energy=energy)

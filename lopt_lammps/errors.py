@@ -3,6 +3,8 @@
 Every error carries a message that says what went wrong and what to do about it.
 """
 
+import sys
+
 
 class LoptError(Exception):
     """Base class of all lopt-lammps errors."""
@@ -45,3 +47,8 @@ class ReplicaEscapeError(EngineError):
 
 class CheckpointError(LoptError):
     """An optimizer or training checkpoint is missing, corrupt or from an incompatible version."""
+
+
+def warn(message: str) -> None:
+    """Tell the user, on one line of standard error, about something lopt-lammps worked around."""
+    print(f"lopt-lammps: warning: {message}", file=sys.stderr)

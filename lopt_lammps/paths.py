@@ -20,6 +20,20 @@ def cache_dir() -> Path:
     return path
 
 
+def check_output_file(path: Path, what: str = "output file") -> None:
+    """Raise :class:`ConfigError` now, before any work, unless a file can be written at ``path``."""
+    from .errors import ConfigError
+
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{what} {path} is a folder; give a file name")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ConfigError(f"folder {folder} for the {what} {path.name} does not exist; create it first")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigError(f"{what} {path} is not writable; check the permissions or give another path")
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers never see a partial file."""
     path = Path(path)

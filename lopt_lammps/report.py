@@ -21,9 +21,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from ase.db import connect  # noqa: E402
 from ase.visualize.plot import plot_atoms  # noqa: E402
 
+from . import dbfile  # noqa: E402
+from .campaign import REQUIRED_KEYS as CAMPAIGN_KEYS  # noqa: E402
 from .provenance import git_commit  # noqa: E402
 from .references import load_references  # noqa: E402
 from .systems import parse_formula  # noqa: E402
@@ -32,11 +33,7 @@ GAP_FLOOR = 1e-4
 
 
 def _best_rows(db_path: Path) -> dict[str, Any]:
-    db = connect(str(db_path))
-    best = {}
-    for row in db.select(rank=1):
-        best[row.composition] = row
-    return best
+    return {row.composition: row for row in dbfile.select(db_path, CAMPAIGN_KEYS, rank=1)}
 
 
 def _traces(trace_files: list[Path]) -> list[dict[str, Any]]:

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 from ase import Atoms
-from ase.db import connect
 
+from . import dbfile
+from .campaign import REQUIRED_KEYS as CAMPAIGN_KEYS
 from .errors import ConfigError
 from .systems import COHESIVE_ENERGY, System, parse_formula
 
@@ -58,11 +59,9 @@ def transmute(atoms: Atoms, target: System) -> Atoms:
 
 def seed_structures(database: str | Path, system: System, top: int, neighbours: int) -> list[Atoms]:
     """Seeds of ``system`` from a ranked campaign database (see the module docstring)."""
-    if not Path(database).is_file():
-        raise ConfigError(f"campaign database {database} not found")
-    db = connect(str(database))
-    own = [row.toatoms() for row in db.select(composition=system.formula, sort="rank") if row.rank <= top]
-    others = {row.composition: row for row in db.select(size=system.n_atoms, rank=1) if row.composition != system.formula}
+    ranked = dbfile.select(Path(database), CAMPAIGN_KEYS, size=system.n_atoms, sort="rank")
+    own = [row.toatoms() for row in ranked if row.composition == system.formula and row.rank <= top]
+    others = {row.composition: row for row in ranked if row.rank == 1 and row.composition != system.formula}
     fraction = dict(system.counts)
 
     def distance(composition: str) -> float:

@@ -45,8 +45,9 @@ def test_search_then_db_best(tmp_path, capsys):
 def test_errors_are_clear(tmp_path, capsys):
     assert main(["search", "Au13", "--method", "bh", "--budget", "10", "--db", str(tmp_path / "x.db")]) == 2
     assert "no shipped potential has parameters for Au" in capsys.readouterr().err
-    assert main(["search", "LJ13", "--method", "bh", "--budget", "0", "--db", str(tmp_path / "x.db")]) == 2
-    assert "positive" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="2"):
+        main(["search", "LJ13", "--method", "bh", "--budget", "0", "--db", str(tmp_path / "x.db")])
+    assert "argument --budget: 0 is out of range" in capsys.readouterr().err
     assert main(["db", "best", str(tmp_path / "missing.db")]) == 2
     assert "not found" in capsys.readouterr().err
     assert main(["search", "LJ13", "--method", "fire", "--budget", "10", "--db", str(tmp_path / "no" / "x.db")]) == 2

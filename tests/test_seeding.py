@@ -44,7 +44,8 @@ def test_seeds_take_own_minima_then_nearest_compositions(tmp_path):
             atoms.set_chemical_symbols([s for e, n in System.parse(composition).counts for s in [e] * n])
             atoms.positions += shift
             atoms.calc = SinglePointCalculator(atoms, energy=-rank)
-            db.write(atoms, composition=composition, rank=rank, size=13)
+            db.write(atoms, composition=composition, rank=rank, size=13, system=composition, method="bh", seed=0,
+                     evaluations=1, potential="smatb-agcu")
     seeds = seed_structures(path, System.parse("Ag12Cu1"), top=1, neighbours=2)
     assert len(seeds) == 3
     assert np.allclose(seeds[0].positions, icosahedron("Ag").positions + 0.1)  # own lowest first

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from environment import bare_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -19,7 +21,7 @@ def test_tutorial_runs(tmp_path):
     env_path = f"{Path(sys.executable).parent}:/usr/bin:/bin"
     script = "set -euo pipefail\n" + "\n".join(blocks)
     done = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True,
-                          env={"PATH": env_path, "HOME": str(tmp_path), "LOPT_LAMMPS_CACHE": str(tmp_path / "cache")})
+                          env=bare_environment(tmp_path, env_path, LOPT_LAMMPS_CACHE=str(tmp_path / "cache")))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Ag6Cu2" in done.stdout and "found by" in done.stdout
     report = (tmp_path / "tutorial" / "results" / "agcu" / "report.md").read_text()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from ase.db import connect
+from environment import bare_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -36,7 +37,7 @@ def workdir(tmp_path: Path, config: dict) -> Path:
 
 def snakemake(cwd: Path, *args: str, background: bool = False):
     # the environment is not activated, as with `make search`
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "LOPT_LAMMPS_CACHE": str(cwd / "cache")}
+    env = bare_environment(cwd, LOPT_LAMMPS_CACHE=str(cwd / "cache"))
     command = [str(BIN / "snakemake"), "search_agcu", "--configfile", "test.yaml", *args]
     if background:
         return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -83,7 +84,7 @@ def test_database_and_pyiron_records(tmp_path):
         "print(job.input['method'], job.input['budget'])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True,
-                         env={"PATH": os.environ["PATH"], "HOME": str(cwd)})
+                         env=bare_environment(cwd, os.environ["PATH"]))
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.splitlines()[0] == "6 ['finished']"  # 4 search chunks, 2 refinement chunks
     assert out.stdout.splitlines()[1] == "bh 1500"
@@ -159,7 +160,7 @@ def test_profiles_are_valid(tmp_path, profile):
 @pytest.mark.parametrize("target", ["search_si", "search_lj", "metatrain", "benchmark"])
 def test_other_targets_plan(tmp_path, target):
     cwd = workdir(tmp_path, campaign_config("results", ["Ag6"], 100))
-    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(cwd)}
+    env = bare_environment(cwd, f"{BIN}:/usr/bin:/bin")
     done = subprocess.run([str(BIN / "snakemake"), target, "--dry-run", "--cores", "2", "--configfile", "test.yaml"],
                           cwd=cwd, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

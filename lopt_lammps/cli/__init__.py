@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from .. import __version__
 from ..errors import LoptError
-from .database import cmd_db_best, cmd_db_export, cmd_db_merge, cmd_db_seeds, cmd_report
+from .database import cmd_db_add, cmd_db_best, cmd_db_export, cmd_db_merge, cmd_db_seeds, cmd_report
+from .options import Parser, print_error, non_negative, positive, search_options, seed_options, system_options
 from .search import cmd_init, cmd_job_search, cmd_job_table, cmd_relax, cmd_search
 from .training import cmd_optimizer_compare, cmd_optimizer_info, cmd_train
 
@@ -23,7 +23,7 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="lopt-lammps",
         description="Global structure search with learned optimizers driving LAMMPS.",
         epilog=EPILOG,
@@ -39,40 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
         "energy+force evaluations; the distinct minima each seed found (relaxed) are added to the "
         "ase.db database at --db.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        parents=[search_options()],
     )
-    s.add_argument("system", help="formula such as Ag30Cu8, LJ38 or Si64")
-    s.add_argument("--method", required=True, choices=["auto", "learned", "bh", "fire", "cg", "adam", "gd"],
-                   help="learned optimizer; basin hopping (with swap moves for alloys); LAMMPS FIRE or CG "
-                   "relaxations from random restarts; Adam; gradient descent; auto: learned when a pretrained "
-                   "optimizer is available, basin hopping otherwise")
-    s.add_argument("--budget", type=int, required=True, help="energy+force evaluations per seed")
-    s.add_argument("--seeds", type=int, default=1, help="number of independent runs")
-    s.add_argument("--first-seed", type=int, default=0, help="seeds are first-seed, first-seed+1, ...")
-    s.add_argument("--db", required=True, type=Path, help="ase.db SQLite file to add the minima to")
-    s.add_argument("--optimizer", type=Path, default=None,
-                   help="learned-optimizer checkpoint (default: the shipped pretrained one)")
-    s.add_argument("--potential", default=None, help="potential name (default from the elements): lj, smatb-agcu, sw-si")
-    s.add_argument("--boundary", default="auto", choices=["auto", "cluster", "periodic"],
-                   help="free cluster or periodic cell (auto: periodic for Si, cluster otherwise)")
-    s.add_argument("--density", type=float, default=None,
-                   help="atoms per volume for periodic cells (default: the crystal's)")
-    s.add_argument("--accelerator", default=None, help="LAMMPS accelerator: none, omp[:threads], kokkos[:threads], gpu[:n]")
-    s.add_argument("--starts", type=Path, default=None, help="extxyz with each seed's first structure (lopt-lammps init)")
-    s.add_argument("--trace", type=Path, default=None, help="write each seed's best energy against evaluations to this JSON file")
-    s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_search)
 
     i = sub.add_parser("init", help="write seeded random starting structures to extxyz",
                        description="Write the first starting structure of each seed (the one `search --starts` uses).",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    i.add_argument("system", help="formula such as Ag30Cu8")
-    i.add_argument("--seeds", type=int, default=1)
-    i.add_argument("--first-seed", type=int, default=0)
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                       parents=[system_options(), seed_options()])
     i.add_argument("-o", "--output", type=Path, required=True, help="extxyz file")
-    for parser_ in (i,):
-        parser_.add_argument("--potential", default=None)
-        parser_.add_argument("--boundary", default="auto", choices=["auto", "cluster", "periodic"])
-        parser_.add_argument("--density", type=float, default=None)
     i.set_defaults(func=cmd_init)
 
     r = sub.add_parser("relax", help="relax structures locally (LAMMPS minimize)",
@@ -96,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("config", nargs="?", type=Path, default=None, help="training YAML (default: built-in settings)")
     t.add_argument("--out", type=Path, required=True, help="output folder: state.pt, optimizer.pt, history.json, training_curve.png")
-    t.add_argument("--workers", type=int, default=1, help="local worker processes")
-    t.add_argument("--iterations", type=int, default=None, help="override the number of outer iterations")
+    t.add_argument("--workers", type=positive, default=1, help="local worker processes")
+    t.add_argument("--iterations", type=positive, default=None, help="override the number of outer iterations")
     t.add_argument("--accelerator", default=None, help="LAMMPS accelerator for the workers")
     t.set_defaults(func=cmd_train)
 
@@ -107,24 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     js = jobsub.add_parser("search", help="one search chunk as a pyiron_base job",
                            description="Like `lopt-lammps search`, recorded as a pyiron_base job in PROJECT. "
                            "A finished job with the same inputs is reused; a failed or interrupted one is rerun.",
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    js.add_argument("system")
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                           parents=[search_options()])
     js.add_argument("--project", type=Path, required=True, help="pyiron project folder (holds jobs.db)")
     js.add_argument("--name", required=True, help="chunk name, e.g. Ag30Cu8_chunk0")
-    js.add_argument("--method", required=True, choices=["auto", "learned", "bh", "fire", "cg", "adam", "gd"])
-    js.add_argument("--budget", type=int, required=True)
-    js.add_argument("--seeds", type=int, default=1)
-    js.add_argument("--first-seed", type=int, default=0)
-    js.add_argument("--db", type=Path, required=True)
-    js.add_argument("--trace", type=Path, default=None)
-    js.add_argument("--starts", type=Path, default=None)
-    js.add_argument("--optimizer", type=Path, default=None)
-    js.add_argument("--potential", default=None)
-    js.add_argument("--boundary", default="auto", choices=["auto", "cluster", "periodic"])
-    js.add_argument("--density", type=float, default=None)
-    js.add_argument("--accelerator", default=None)
     js.add_argument("--stage", default="search", help="stage label stored with every minimum (e.g. refine1)")
-    js.add_argument("--quiet", action="store_true")
     js.set_defaults(func=cmd_job_search)
     jt = jobsub.add_parser("table", help="the pyiron job table of a project")
     jt.add_argument("project", type=Path)
@@ -156,16 +118,22 @@ def build_parser() -> argparse.ArgumentParser:
                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     b.add_argument("path", type=Path, help="ase.db file")
     b.add_argument("--formula", default=None, help="only this system, e.g. Ag30Cu8")
-    b.add_argument("--top", type=int, default=10, help="how many")
+    b.add_argument("--top", type=positive, default=10, help="how many")
     b.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     b.set_defaults(func=cmd_db_best)
     e = dbsub.add_parser("export", help="the best K structures of every composition to extxyz",
                          description="Export the K lowest structures of every composition (system) to extxyz.",
                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     e.add_argument("path", type=Path, help="ase.db file")
-    e.add_argument("--top", type=int, default=1, help="structures per composition")
+    e.add_argument("--top", type=positive, default=1, help="structures per composition")
     e.add_argument("-o", "--output", type=Path, required=True, help="extxyz file")
     e.set_defaults(func=cmd_db_export)
+    a = dbsub.add_parser("add", help="store the results of a rescue file in a database",
+                         description="Add the minima of RESCUE (written when a search could not save its results) "
+                         "to the database PATH; minima already there are not added again.")
+    a.add_argument("rescue", type=Path, help="rescue JSON file named in the search's error message")
+    a.add_argument("path", type=Path, help="ase.db file")
+    a.set_defaults(func=cmd_db_add)
     m = dbsub.add_parser("merge", help="merge chunk databases into a ranked campaign database",
                          description="Merge search-chunk databases: one row per distinct minimum per "
                          "composition with rank, earliest finder and found_by. Idempotent; the output "
@@ -182,21 +150,21 @@ def build_parser() -> argparse.ArgumentParser:
                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     sd.add_argument("path", type=Path, help="ranked campaign ase.db file (lopt-lammps db merge)")
     sd.add_argument("system", help="formula such as Ag30Cu8")
-    sd.add_argument("--top", type=int, default=2, help="own lowest minima")
-    sd.add_argument("--neighbours", type=int, default=2, help="nearest compositions to borrow from")
-    sd.add_argument("--first-seed", type=int, default=0, help="seed number of the first seed")
+    sd.add_argument("--top", type=non_negative, default=2, help="own lowest minima")
+    sd.add_argument("--neighbours", type=non_negative, default=2, help="nearest compositions to borrow from")
+    sd.add_argument("--first-seed", type=non_negative, default=0, help="seed number of the first seed")
     sd.add_argument("-o", "--output", type=Path, required=True, help="extxyz file")
     sd.set_defaults(func=cmd_db_seeds)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except (LoptError, ValueError) as err:
-        print(f"lopt-lammps: error: {err}", file=sys.stderr)
-        return 2
+        return print_error(str(err))
+    except OSError as err:
+        return print_error(f"{err.filename or ''}: {err.strerror or err}; check the path and its permissions")
 
 

@@ -1,4 +1,4 @@
-"""Commands on minima databases and campaigns: db best / export / merge, report."""
+"""Commands on minima databases and campaigns: db best / export / add / merge / seeds, report."""
 
 from __future__ import annotations
 
@@ -21,9 +21,21 @@ def cmd_db_best(args: argparse.Namespace) -> int:
 
 def cmd_db_export(args: argparse.Namespace) -> int:
     from ..database import export_best
+    from ..paths import check_output_file
 
+    check_output_file(args.output)
     count = export_best(args.path, args.output, args.top)
     print(f"{count} structures written to {args.output}")
+    return 0
+
+
+def cmd_db_add(args: argparse.Namespace) -> int:
+    from ..database import write_result
+    from ..outputs import read_rescue
+    from .search import describe_written
+
+    result, stage = read_rescue(args.rescue)
+    print(describe_written(write_result(args.path, result, stage), args.path))
     return 0
 
 
@@ -36,10 +48,12 @@ def cmd_db_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_db_seeds(args: argparse.Namespace) -> int:
+    from ..paths import check_output_file
     from ..seeding import seed_structures
     from ..structures import write_extxyz
     from ..systems import System
 
+    check_output_file(args.output)
     seeds = seed_structures(args.path, System.parse(args.system), args.top, args.neighbours)
     for k, atoms in enumerate(seeds):
         atoms.info = {"seed": args.first_seed + k}

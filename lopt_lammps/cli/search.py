@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .arguments import file_hash, resolve_method, starts_from_file, system_from_args
 
+if TYPE_CHECKING:
+    from ..database import Written
+
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from ..database import check_writable, write_result
+    from ..outputs import SearchOutputs
     from ..search import search
-    from ..search.result import traces_to_json
 
-    check_writable(args.db)
+    outputs = SearchOutputs(args.db, args.trace)
+    outputs.check()
     system = system_from_args(args)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     method, reason = resolve_method(args.method, args.optimizer)
@@ -22,18 +26,18 @@ def cmd_search(args: argparse.Namespace) -> int:
     result = search(system, method, args.budget, seeds, optimizer=args.optimizer, accelerator=args.accelerator,
                     starts=starts_from_file(args.starts, seeds), progress=not args.quiet)
     result.settings["method_choice"] = reason
-    if args.trace:
-        args.trace.write_text(json.dumps(traces_to_json(result)))
-    rows = write_result(args.db, result)
+    written = outputs.save(result)
     best = result.best()
-    print(f"{rows} minima written to {args.db}; lowest energy {best.energy:.6f} (seed {best.seed})" if best else "no minima found")
+    print(f"{describe_written(written, args.db)}; lowest energy {best.energy:.6f} (seed {best.seed})" if best else "no minima found")
     return 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from ..paths import check_output_file
     from ..search.common import StartGenerator
     from ..structures import to_atoms, write_extxyz
 
+    check_output_file(args.output)
     system = system_from_args(args)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     structures = [to_atoms(system, StartGenerator(system, seed)(), seed=seed) for seed in seeds]
@@ -43,9 +47,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_relax(args: argparse.Namespace) -> int:
+    from ..paths import check_output_file
     from ..search.common import Relaxer
     from ..structures import from_atoms, read_extxyz, to_atoms, write_extxyz
 
+    check_output_file(args.output)
     relaxed = []
     for atoms in read_extxyz(args.input):
         system, x = from_atoms(atoms, args.potential)
@@ -62,11 +68,12 @@ def cmd_relax(args: argparse.Namespace) -> int:
 
 def cmd_job_search(args: argparse.Namespace) -> int:
     """A search chunk as a pyiron_base job; writes the chunk database and trace from the job's record."""
-    from ..database import check_writable, write_result
     from ..jobs import open_project, run_chunk
-    from ..search.result import result_from_json, traces_to_json
+    from ..outputs import SearchOutputs
+    from ..search.result import result_from_json
 
-    check_writable(args.db)
+    outputs = SearchOutputs(args.db, args.trace, replace=True)
+    outputs.check()
     system = system_from_args(args)
     method, reason = resolve_method(args.method, args.optimizer)
     optimizer_hash = ""
@@ -84,13 +91,14 @@ def cmd_job_search(args: argparse.Namespace) -> int:
     }
     project = open_project(args.project)
     data, reused = run_chunk(project, args.name, inputs)
-    result = result_from_json(data)
-    if args.trace:
-        args.trace.write_text(json.dumps(traces_to_json(result)))
-    extra = {"stage": args.stage} | ({"optimizer": optimizer_hash} if optimizer_hash else {})
-    rows = write_result(args.db, result, extra, replace=True)
-    print(f"{args.name}: {'reused the finished pyiron job' if reused else 'ran'}; {rows} minima written to {args.db}")
+    written = outputs.save(result_from_json(data), args.stage)
+    print(f"{args.name}: {'reused the finished pyiron job' if reused else 'ran'}; {describe_written(written, args.db)}")
     return 0
+
+
+def describe_written(written: Written, db: Path) -> str:
+    """``N minima written to DB`` and how many were there already."""
+    return f"{written.added} minima written to {db}" + (f" ({written.present} were there already)" if written.present else "")
 
 
 def cmd_job_table(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ __all__ = [
     "TableGrid",
     "default_potential",
     "get_potential",
+    "potential_by_identity",
     "potential_names",
 ]
 
@@ -50,6 +51,18 @@ def get_potential(name: str) -> Potential:
             f"unknown potential {name!r}; available: {', '.join(potential_names())}"
         ) from None
     return factory()
+
+
+def potential_by_identity(identity: str) -> Potential:
+    """The shipped potential whose :meth:`~Potential.identity` (name and parameter hash) is ``identity``."""
+    for name in potential_names():
+        potential = get_potential(name)
+        if potential.identity() == identity:
+            return potential
+    raise PotentialError(
+        f"no shipped potential has the identity {identity!r} (its parameters were changed or it is not "
+        "shipped with this installation); use the lopt-lammps release and parameter files that wrote it"
+    )
 
 
 def default_potential(elements: Sequence[str]) -> Potential:

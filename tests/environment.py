@@ -1,0 +1,14 @@
+"""Environments of subprocesses started as from a fresh shell (no activated virtual environment)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def bare_environment(home: Path, path: str = "/usr/bin:/bin", **extra: str) -> dict[str, str]:
+    """PATH, HOME and ``extra`` only; a PYTHONPATH naming the source tree under test is kept."""
+    env = {"PATH": path, "HOME": str(home), **extra}
+    if "PYTHONPATH" in os.environ:
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return env
