@@ -1,87 +1,203 @@
-"""Establish best-known energies by long basin-hopping runs, and record how.
+"""Best-known minimum energies that can be defended, and how each was found.
 
-For each formula, runs basin hopping (with swap moves for alloys) from several seeds
-with a large evaluation budget, in parallel processes, and writes the lowest energy
-found into ``lopt_lammps/data/references.yaml`` together with the budget, the number of
-seeds, how many seeds reached it (within 1e-3), the commit and the date. Published
-values already in the file (``source`` not starting with "basin hopping") are kept.
+A best-known energy is only an upper bound, so each composition is attacked several ways
+and the reference is the lowest structure of all:
 
-With ``--from-campaign MINIMA_DB`` it instead takes the lowest minimum of each composition
-of a campaign database where it is lower (the long seeded campaign of
-``workflows/config/references-agcu.yaml`` finds lower Ag-Cu minima than basin hopping from
-random starts).
+* ``run``: many independent basin-hopping chains from random starts (``--chains`` x
+  ``--budget`` evaluations, seeds far from those benchmarks use);
+* ``motifs``: structures built from the motifs the nanoalloy literature reports
+  (``lopt-lammps motifs``: polyicosahedral and icosahedral core-shell, truncated
+  octahedra, decahedra), relaxed, their chemical ordering polished by swaps;
+* ``seeded``: basin-hopping chains started from the lowest structures found so far for
+  the composition and, transmuted, for its neighbouring compositions of the same size;
+* ``record``: the lowest structure per composition over all of the above goes into
+  ``lopt_lammps/data/references.yaml`` (energy, how it was found, by how many chains)
+  and its positions into ``lopt_lammps/data/references.extxyz``. Published values (the
+  Lennard-Jones global minima of the Cambridge Cluster Database) are checked, not replaced,
+  unless something lower turns up.
 
-Usage: ``python benchmarks/establish_references.py Ag30Cu8 Ag32Cu6 --budget 400000 --seeds 8 --processes 2``
-or ``python benchmarks/establish_references.py --from-campaign results-references/agcu/minima.db``.
+Each stage writes ``OUT/FORMULA/STAGE.extxyz`` (one relaxed structure per chain or motif,
+with its energy and provenance in ``info``), so stages can run at different times and
+``record`` sees them all.
+
+Usage::
+
+    python benchmarks/establish_references.py run Ag27Cu7 Ag30Cu8 --chains 16 --budget 500000
+    python benchmarks/establish_references.py motifs Ag27Cu7 Ag30Cu8
+    python benchmarks/establish_references.py seeded Ag27Cu7 Ag30Cu8 --chains 8 --budget 200000
+    python benchmarks/establish_references.py record Ag27Cu7 Ag30Cu8
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from pathlib import Path
 
+import numpy as np
 import yaml
-from ase.db import connect
+from ase import Atoms
+from tqdm import tqdm
 
 from lopt_lammps.provenance import git_commit
-from lopt_lammps.references import load_references, references_path
-from lopt_lammps.search import search
-from lopt_lammps.systems import System
+from lopt_lammps.references import load_references, references_path, structures_path
+from lopt_lammps.search import BasinHoppingSettings, search
+from lopt_lammps.seeding import transmute
+from lopt_lammps.structures import from_atoms, read_extxyz, to_atoms, write_extxyz
+from lopt_lammps.systems import System, default_boundary
+
+OUT = Path("results-references")
+#: chains of a stage start at this seed: far from the seeds benchmarks use
+FIRST_SEED = {"run": 100_000, "seeded": 200_000}
+#: energies within this of the lowest count as reaching it
+SAME = 1e-3
 
 
-def best_energy(job: tuple[str, int, int]) -> float:
-    formula, seed, budget = job
-    result = search(System.parse(formula), "bh", budget, [seed])
-    return result.best().energy
+def system_of(formula: str) -> System:
+    return System.parse(formula, boundary=default_boundary(formula))
 
 
-def record(refs: dict, formula: str, energy: float, source: str) -> bool:
-    """Set ``formula``'s best-known energy unless a published, lower or equal value is already there."""
-    if formula in refs and not str(refs[formula].get("source", "")).startswith("basin hopping"):
-        print(f"{formula}: keeping published {refs[formula]['energy']}, found {energy:.6f}")
-        return False
-    if formula in refs and refs[formula]["energy"] <= energy + 1e-6:
-        print(f"{formula}: keeping the earlier value {refs[formula]['energy']}, found {energy:.6f}")
-        return False
-    refs[formula] = {"energy": round(energy, 6), "potential": System.parse(formula).potential.name,
-                     "source": f"{source}; commit {git_commit()[:12]}, {date.today().isoformat()}"}
-    print(f"{formula}: {energy:.6f}", flush=True)
+def stage_file(out: Path, formula: str, stage: str) -> Path:
+    return out / formula / f"{stage}.extxyz"
+
+
+def best_structures(out: Path, formula: str) -> list[Atoms]:
+    """Every structure any stage found for ``formula``, lowest first."""
+    found = []
+    for path in sorted((out / formula).glob("*.extxyz")):
+        found += read_extxyz(path)
+    return sorted(found, key=lambda a: a.info["minimum_energy"])
+
+
+def chain(job: tuple[str, int, int, str, dict, str]) -> dict:
+    """One basin-hopping chain; its lowest minimum as a JSON-able record."""
+    formula, seed, budget, stage, settings, start = job
+    system = system_of(formula)
+    starts = {seed: np.array(json.loads(start))} if start else None
+    result = search(system, "bh", budget, [seed], bh_settings=BasinHoppingSettings(**settings), starts=starts)
+    best = result.best()
+    return {"formula": formula, "seed": seed, "energy": best.energy, "positions": best.positions.tolist(),
+            "evaluation": best.evaluation, "stage": stage}
+
+
+def run_chains(out: Path, jobs: list, processes: int, stage: str, how: str) -> None:
+    """Run basin-hopping chains and append their lowest minima to each formula's stage file."""
+    by_formula: dict[str, list[dict]] = {}
+    with ProcessPoolExecutor(processes) as pool:
+        for record in tqdm(pool.map(chain, jobs), total=len(jobs), desc=stage, unit="chain"):
+            by_formula.setdefault(record["formula"], []).append(record)
+    for formula, records in by_formula.items():
+        system = system_of(formula)
+        atoms = [to_atoms(system, np.array(r["positions"]), minimum_energy=r["energy"], stage=stage, seed=r["seed"], how=how)
+                 for r in records]
+        path = stage_file(out, formula, stage)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_extxyz(path, atoms)
+        lowest = min(r["energy"] for r in records)
+        print(f"{formula} {stage}: lowest {lowest:.6f}, reached by {sum(r['energy'] <= lowest + SAME for r in records)}/{len(records)} chains")
+
+
+def settings_from(args: argparse.Namespace) -> dict:
+    return {"temperature": args.temperature, "step": args.step, "swap_probability": args.swap,
+            "atom_move_probability": args.atom_moves, "patience": args.patience}
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    settings = settings_from(args)
+    how = f"basin hopping from random starts, {args.chains} chains x {args.budget} evaluations, {settings}"
+    jobs = [(f, FIRST_SEED["run"] + k, args.budget, "run", settings, "") for f in args.formulas for k in range(args.chains)]
+    run_chains(args.out, jobs, args.processes, "run", how)
+
+
+def cmd_seeded(args: argparse.Namespace) -> None:
+    """Chains from the lowest structures so far of each formula and of its same-size neighbours."""
+    settings = settings_from(args)
+    jobs = []
+    for formula in args.formulas:
+        system = system_of(formula)
+        pool = [a for other in args.formulas + args.neighbours for a in best_structures(args.out, other)[:2]
+                if len(a) == system.n_atoms]
+        starts = [transmute(a, system) for a in sorted(pool, key=lambda a: a.info["minimum_energy"])]
+        for k in range(args.chains):
+            x = from_atoms(starts[k % len(starts)])[1] if starts else None
+            jobs.append((formula, FIRST_SEED["seeded"] + k, args.budget, "seeded", settings,
+                         json.dumps(x.tolist()) if x is not None else ""))
+    how = f"basin hopping seeded from the lowest structures so far of this and same-size compositions, {args.chains} chains x {args.budget}"
+    run_chains(args.out, jobs, args.processes, "seeded", how)
+
+
+def cmd_motifs(args: argparse.Namespace) -> None:
+    from lopt_lammps.motifs import relaxed_motifs
+
+    for formula in args.formulas:
+        system = system_of(formula)
+        found = relaxed_motifs(system)
+        atoms = [to_atoms(system, m.positions, minimum_energy=m.energy, stage="motifs",
+                          how=f"literature motif {m.label}, relaxed, chemical ordering polished by swaps") for m in found]
+        path = stage_file(args.out, formula, "motifs")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_extxyz(path, atoms)
+        print(f"{formula} motifs: lowest {found[0].energy:.6f} ({found[0].label})")
+
+
+def cmd_record(args: argparse.Namespace) -> None:
+    """Write the lowest structure per formula into references.yaml and references.extxyz."""
+    refs = load_references()
+    structures = {a.info["system"]: a for a in read_extxyz(structures_path())} if structures_path().exists() else {}
+    for formula in args.formulas:
+        found = best_structures(args.out, formula)
+        if not found:
+            print(f"{formula}: nothing found in {args.out}")
+            continue
+        best = found[0]
+        energy = float(best.info["minimum_energy"])
+        old = refs.get(formula)
+        if old is not None and float(old["energy"]) <= energy + 1e-6:
+            if energy <= float(old["energy"]) + SAME:
+                structures.setdefault(formula, best)
+            print(f"{formula}: keeping {old['energy']} (lowest found {energy:.6f})")
+            continue
+        same_stage = [a for a in found if a.info["stage"] == best.info["stage"]]
+        reached = sum(float(a.info["minimum_energy"]) <= energy + SAME for a in same_stage)
+        refs[formula] = {
+            "energy": round(energy, 6),
+            "potential": system_of(formula).potential.name,
+            "found_by": f"{best.info['how']}; {reached} of {len(same_stage)} reached it",
+            "attacked_with": sorted({a.info["stage"] for a in found}),
+            "source": f"established here; commit {git_commit()[:12]}, {date.today().isoformat()}",
+        }
+        structures[formula] = best
+        print(f"{formula}: {energy:.6f} ({best.info['stage']}; was {old['energy'] if old else 'unknown'})")
     text = references_path().read_text() if references_path().exists() else ""
     header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
     references_path().write_text(header + yaml.safe_dump(refs, sort_keys=True, width=200))
-    return True
-
-
-def from_campaign(refs: dict, database: str, how: str) -> None:
-    """Lower the references to a campaign database's lowest minima where they are lower."""
-    for row in connect(database).select(rank=1):
-        record(refs, row.composition, float(row.energy), f"basin hopping here, seeded ({how}): found by {row.found_by} runs")
+    write_extxyz(structures_path(), [structures[k] for k in sorted(structures)])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("formulas", nargs="*")
-    parser.add_argument("--budget", type=int, default=400_000, help="evaluations per seed")
-    parser.add_argument("--seeds", type=int, default=8)
-    parser.add_argument("--first-seed", type=int, default=1000, help="seeds far from those benchmarks use")
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--from-campaign", metavar="MINIMA_DB", help="take the lowest minima of a campaign database instead")
-    parser.add_argument("--how", default="the search_agcu pipeline with workflows/config/references-agcu.yaml",
-                        help="with --from-campaign: how the campaign ran, for the record")
+    sub = parser.add_subparsers(dest="stage", required=True)
+    for name, func in (("run", cmd_run), ("seeded", cmd_seeded), ("motifs", cmd_motifs), ("record", cmd_record)):
+        p = sub.add_parser(name, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        p.add_argument("formulas", nargs="+")
+        p.add_argument("--out", type=Path, default=OUT, help="folder of the stage files")
+        p.set_defaults(func=func)
+        if name in ("run", "seeded"):
+            p.add_argument("--chains", type=int, default=16)
+            p.add_argument("--budget", type=int, default=500_000, help="evaluations per chain")
+            p.add_argument("--processes", type=int, default=2)
+            defaults = BasinHoppingSettings()
+            p.add_argument("--temperature", type=float, default=defaults.temperature, help="kT / E0")
+            p.add_argument("--step", type=float, default=defaults.step)
+            p.add_argument("--swap", type=float, default=defaults.swap_probability)
+            p.add_argument("--atom-moves", type=float, default=defaults.atom_move_probability)
+            p.add_argument("--patience", type=int, default=defaults.patience)
+        if name == "seeded":
+            p.add_argument("--neighbours", nargs="*", default=[], help="more formulas to borrow structures from")
     args = parser.parse_args()
-    refs = load_references()
-    if args.from_campaign:
-        from_campaign(refs, args.from_campaign, args.how)
-        return
-    seeds = range(args.first_seed, args.first_seed + args.seeds)
-    with ProcessPoolExecutor(args.processes) as pool:
-        for formula in args.formulas:
-            energies = list(pool.map(best_energy, [(formula, s, args.budget) for s in seeds]))
-            lowest = min(energies)
-            hits = sum(e <= lowest + 1e-3 for e in energies)
-            record(refs, formula, lowest, f"basin hopping here: {args.seeds} seeds x {args.budget} evaluations, "
-                   f"{hits}/{args.seeds} seeds reached it")
+    args.func(args)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ writes them). Stored in ``lopt_lammps/data/references.yaml``.
 
 from __future__ import annotations
 
+import hashlib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,22 @@ from typing import Any
 import yaml
 
 _FILE = "references.yaml"
+_STRUCTURES = "references.extxyz"
 
 
 def references_path() -> Path:
     return Path(str(resources.files("lopt_lammps.data").joinpath(_FILE)))
+
+
+def structures_path() -> Path:
+    """The reference structures (one per established composition, ``info["system"]``)."""
+    return Path(str(resources.files("lopt_lammps.data").joinpath(_STRUCTURES)))
+
+
+def references_fingerprint(path: Path | None = None) -> str:
+    """Short content hash of the references file: reports say which references they used."""
+    path = path or references_path()
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "none"
 
 
 def load_references(path: Path | None = None) -> dict[str, dict[str, Any]]:

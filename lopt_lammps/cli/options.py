@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
+
+from ..search import METHODS
 
 #: largest budget of one seed: LAMMPS counts the steps of a run in 32-bit integers
 MAX_BUDGET = 10**9
@@ -52,23 +54,25 @@ def positive_number(text: str) -> float:
     return value
 
 
+def number_from(low: float, high: float = math.inf, low_inclusive: bool = True) -> Callable[[str], float]:
+    """Argument type: a finite number from ``low`` (inclusive unless ``low_inclusive`` is false) to ``high``."""
+    allowed = f"a number {'from' if low_inclusive else 'above'} {low:g}" + (f" to {high:g}" if math.isfinite(high) else "")
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number; give {allowed}") from None
+        if not (math.isfinite(value) and (value >= low if low_inclusive else value > low) and value <= high):
+            raise argparse.ArgumentTypeError(f"{text} is out of range; give {allowed}")
+        return value
+
+    return parse
+
+
 positive = whole_number(1)
 non_negative = whole_number(0)
-
-
-class MethodChoices(Sequence):
-    """``auto`` and :data:`lopt_lammps.search.METHODS`, imported when first needed (it loads torch)."""
-
-    def _methods(self) -> tuple[str, ...]:
-        from ..search import METHODS
-
-        return ("auto", *METHODS)
-
-    def __getitem__(self, index):
-        return self._methods()[index]
-
-    def __len__(self) -> int:
-        return len(self._methods())
+probability = number_from(0.0, 1.0)
 
 
 def system_options() -> argparse.ArgumentParser:
@@ -91,18 +95,61 @@ def seed_options() -> argparse.ArgumentParser:
     return parent
 
 
+def basin_hopping_options() -> argparse.ArgumentParser:
+    """The knobs of basin hopping (``--method bh``), defaults from :class:`BasinHoppingSettings`."""
+    from ..search import MINIMIZERS, BasinHoppingSettings
+
+    d = BasinHoppingSettings()
+    parent = argparse.ArgumentParser(add_help=False)
+    g = parent.add_argument_group("basin hopping (--method bh; lengths in nearest-neighbour distances, "
+                                  "energies in the cohesive energy per atom E0)")
+    g.add_argument("--bh-temperature", type=number_from(0.0), default=d.temperature,
+                   help="Metropolis kT / E0 (E0 is about 3 eV for Ag-Cu, 8.6 epsilon for LJ); 0 accepts only improvements")
+    g.add_argument("--bh-kt", type=number_from(0.0), default=None,
+                   help="Metropolis kT in the potential's energy unit (eV; epsilon for LJ); overrides --bh-temperature")
+    g.add_argument("--bh-step", type=number_from(0.0, low_inclusive=False), default=d.step,
+                   help="largest displacement per coordinate of the move that shifts every atom")
+    g.add_argument("--bh-swap", type=probability, default=d.swap_probability,
+                   help="probability of exchanging two atoms of different elements (alloys only)")
+    g.add_argument("--bh-atom-moves", type=probability, default=d.atom_move_probability,
+                   help="probability of moving a single atom to the cluster surface (anywhere in a periodic cell)")
+    g.add_argument("--bh-atom-target", choices=["surface", "random"], default=d.atom_move_target,
+                   help="which atom a single-atom move takes: the least coordinated one, or a random one")
+    g.add_argument("--bh-patience", type=non_negative, default=d.patience,
+                   help="restart from a random structure after this many hops without a new best (0: never)")
+    g.add_argument("--bh-minimizer", choices=MINIMIZERS, default=d.minimizer,
+                   help="local minimiser: cg or fire (LAMMPS minimize, one seed at a time) or lbfgs (all seeds "
+                   "at once inside one LAMMPS run)")
+    g.add_argument("--bh-tolerance", type=number_from(0.0, low_inclusive=False), default=d.tolerance,
+                   help="relax to a force 2-norm below this many E0 per nearest-neighbour distance")
+    return parent
+
+
+def basin_hopping_settings(args: argparse.Namespace):
+    """:class:`BasinHoppingSettings` from the ``--bh-*`` options."""
+    from ..search import BasinHoppingSettings
+
+    return BasinHoppingSettings(
+        temperature=args.bh_temperature, kt=args.bh_kt, step=args.bh_step, swap_probability=args.bh_swap,
+        atom_move_probability=args.bh_atom_moves, atom_move_target=args.bh_atom_target, patience=args.bh_patience,
+        minimizer=args.bh_minimizer, tolerance=args.bh_tolerance)
+
+
 def search_options() -> argparse.ArgumentParser:
     """Every option of a search (``search`` and ``job search``)."""
-    parent = argparse.ArgumentParser(add_help=False, parents=[system_options(), seed_options()])
-    parent.add_argument("--method", required=True, choices=MethodChoices(), metavar="METHOD",
-                        help="one of %(choices)s. learned: learned optimizer; bh: basin hopping (with swap moves "
-                        "for alloys); fire, cg: LAMMPS relaxations from random restarts; adam: Adam; gd: gradient "
-                        "descent; auto: learned when a pretrained optimizer is available, basin hopping otherwise")
+    parent = argparse.ArgumentParser(add_help=False, parents=[system_options(), seed_options(), basin_hopping_options()])
+    parent.add_argument("--method", required=True, choices=("auto", *METHODS), metavar="METHOD",
+                        help="one of %(choices)s. learned: the learned search; bh: basin hopping (with swaps and "
+                        "surface moves; its knobs below); fire, cg: LAMMPS relaxations from random restarts; adam, gd: "
+                        "the rule from random restarts; loop-fire, loop-adam: the learned search's loop with FIRE or "
+                        "Adam in place of the network (controls); auto: learned when a pretrained optimizer is "
+                        "available, basin hopping otherwise")
     parent.add_argument("--budget", type=whole_number(1, MAX_BUDGET), required=True,
                         help=f"energy+force evaluations per seed (at most {MAX_BUDGET})")
     parent.add_argument("--db", required=True, type=Path, help="ase.db SQLite file to add the minima to")
-    parent.add_argument("--optimizer", type=Path, default=None,
-                        help="learned-optimizer checkpoint (default: the shipped pretrained one)")
+    parent.add_argument("--optimizer", default=None,
+                        help="learned-optimizer checkpoint, or 'untrained' for the untrained network (default: the "
+                        "shipped pretrained one)")
     parent.add_argument("--accelerator", default=None, help="LAMMPS accelerator: none, omp[:threads], kokkos[:threads], gpu[:n]")
     parent.add_argument("--starts", type=Path, default=None, help="extxyz with each seed's first structure (lopt-lammps init)")
     parent.add_argument("--trace", type=Path, default=None, help="write each seed's best energy against evaluations to this JSON file")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .arguments import file_hash, resolve_method, starts_from_file, system_from_args
+from .options import basin_hopping_settings
 
 if TYPE_CHECKING:
     from ..database import Written
@@ -24,7 +25,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     method, reason = resolve_method(args.method, args.optimizer)
     print(f"searching {system.describe()}: {reason}; {args.budget} evaluations x {len(seeds)} seeds", file=sys.stderr)
     result = search(system, method, args.budget, seeds, optimizer=args.optimizer, accelerator=args.accelerator,
-                    starts=starts_from_file(args.starts, seeds), progress=not args.quiet)
+                    bh_settings=basin_hopping_settings(args), starts=starts_from_file(args.starts, seeds),
+                    progress=not args.quiet)
     result.settings["method_choice"] = reason
     written = outputs.save(result)
     best = result.best()

@@ -1,0 +1,3 @@
+"""Names of the search methods (importable without loading any engine or torch)."""
+
+METHODS = ("learned", "bh", "fire", "cg", "adam", "gd", "loop-fire", "loop-adam")
