@@ -1,21 +1,27 @@
-"""Search quality at equal evaluation budgets: success rate and evaluations to first hit.
+"""Search quality at equal evaluation budgets, with enough paired seeds to tell methods apart.
 
 For each system (with a best-known energy in ``lopt_lammps/data/references.yaml``) and
-each method, runs ``--seeds`` independent searches of ``--budget`` energy+force
-evaluations and reports
+each method, runs ``--seeds`` searches of ``--budget`` energy+force evaluations. Seed s
+of every method starts from the same structure (paired seeds). A seed *hits* when its
+best energy comes within 1e-3 (eV, or epsilon for Lennard-Jones) of the best-known energy.
+Per system and method it reports
 
-* success rate: the fraction of seeds whose best energy came within 1e-3 (eV, or eps for
-  Lennard-Jones) of the best-known energy within the budget;
-* median evaluations to first hit over all seeds (a seed that never hits counts as
-  infinite, so the median is "> budget" when fewer than half succeed);
-* a plot of the median gap to the best-known energy against evaluations.
+* the success rate at the budget with an exact 95 % interval;
+* the median evaluations to the first hit and the median CPU seconds to it, with bootstrap
+  95 % intervals (a miss counts as never, so the median is "> budget" when fewer than half
+  hit); seconds are a seed's share of its process's time;
+* the median gap of the best energy to the best-known one at the budget;
+* against ``bh``: Fisher's exact test on success and the log-rank test on evaluations to
+  hit, written as "not significant" where p >= 0.05;
+* one figure per system: the fraction of seeds that have hit by n evaluations (left) and
+  by t CPU seconds (right), all methods, with bootstrap 95 % bands.
 
-Learned optimizers: ``learned`` uses the shipped pretrained one (or, if none ships, the
-untrained network, which starts as Adam-like momentum steps; the table says which);
-``--learned LABEL=CHECKPOINT`` adds more (for ablations).
+Methods are those of ``lopt-lammps search`` plus ``untrained`` (the learned search with
+the untrained network); ``--learned LABEL=CHECKPOINT`` adds learned searches with other
+checkpoints. ``--json`` prints the table as a JSON list on the last line.
 
-Usage: ``python benchmarks/search_quality.py --systems LJ13 Ag10Cu3 --methods learned bh fire adam
---budget 20000 --seeds 10 --processes 2``.
+Usage: ``python benchmarks/search_quality.py --systems Ag27Cu7 LJ38 --methods bh learned
+untrained loop-fire --budget 200000 --seeds 30 --processes 2 --section search-quality-held-out``.
 """
 
 from __future__ import annotations
@@ -23,97 +29,197 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from _report import machine, update_section
+import matplotlib
 
-from lopt_lammps.errors import CheckpointError
-from lopt_lammps.optimizers import LearnedOptimizerNet
-from lopt_lammps.pretrained import pretrained_path
-from lopt_lammps.references import load_references
-from lopt_lammps.report import plot_convergence
-from lopt_lammps.search import search
-from lopt_lammps.search.result import traces_to_json
-from lopt_lammps.systems import System
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from _report import machine, update_section  # noqa: E402
+
+from lopt_lammps import statistics as st  # noqa: E402
+from lopt_lammps.references import load_references, references_fingerprint  # noqa: E402
+from lopt_lammps.search import METHODS  # noqa: E402
+from lopt_lammps.search.result import SearchResult, traces_from_json, traces_to_json  # noqa: E402
+from lopt_lammps.systems import System, default_boundary  # noqa: E402
 
 TOLERANCE = 1e-3
 FIGURES = Path(__file__).resolve().parent.parent / "docs" / "figures"
+#: methods that run all their seeds at once (a job takes a share of the seeds, not one)
+BATCHED = {"learned", "loop-fire", "loop-adam", "adam", "gd"}
 
 
-def learned_optimizers(extra: list[str]) -> dict[str, tuple[str | None, str]]:
-    """label -> (checkpoint or None for untrained, description)."""
-    try:
-        shipped = str(pretrained_path())
-        found = {"learned": (shipped, f"shipped pretrained optimizer {LearnedOptimizerNet.load(shipped).fingerprint()}")}
-    except CheckpointError:
-        found = {"learned": (None, "untrained network (Adam-like initialisation): no pretrained optimizer ships yet")}
+@dataclass(frozen=True)
+class Variant:
+    """A benchmarked method: a search method and, for learned searches, its optimizer."""
+
+    label: str
+    method: str
+    optimizer: str | None = None
+
+    @property
+    def batched(self) -> bool:
+        return self.method in BATCHED
+
+
+def variants(methods: list[str], extra: list[str]) -> list[Variant]:
+    out = []
+    for label in methods:
+        if label == "untrained":
+            out.append(Variant(label, "learned", "untrained"))
+        elif label in METHODS:
+            out.append(Variant(label, label))
+        else:
+            raise SystemExit(f"unknown method {label!r}: one of {', '.join(METHODS)}, untrained, or --learned LABEL=CHECKPOINT")
     for item in extra:
         label, _, path = item.partition("=")
-        found[label] = (path, f"checkpoint {Path(path).name} ({LearnedOptimizerNet.load(path).fingerprint()})")
-    return found
+        out.append(Variant(label, "learned", path))
+    return out
 
 
-def run_job(job: tuple[str, str, str, int, list[int], str | None]) -> dict:
-    formula, label, method, budget, seeds, checkpoint = job
-    system = System.parse(formula, boundary="periodic" if formula.startswith("Si") else "cluster")
-    optimizer = LearnedOptimizerNet.load(checkpoint) if checkpoint else LearnedOptimizerNet()
-    result = search(system, method, budget, seeds, optimizer=optimizer if method == "learned" else None)
+def run_job(job: tuple[str, Variant, int, list[int]]) -> dict:
+    """One process's share of a (system, method): its seeds' traces and CPU seconds."""
+    from lopt_lammps.search import search
+
+    formula, variant, budget, seeds = job
+    system = System.parse(formula, boundary=default_boundary(formula))
+    start = time.process_time()
+    result = search(system, variant.method, budget, seeds, optimizer=variant.optimizer)
+    seconds = time.process_time() - start
     data = traces_to_json(result)
-    data["method"] = label
+    data["method"] = variant.label
+    for run in data["runs"]:  # seeds of a batched job share its time, in proportion to their evaluations
+        run["notes"]["seconds"] = seconds * run["evaluations"] / sum(r["evaluations"] for r in data["runs"])
     return data
 
 
-def split(seeds: list[int], parts: int) -> list[list[int]]:
-    return [[int(s) for s in part] for part in np.array_split(seeds, parts) if len(part)]
+def jobs_for(systems: list[str], chosen: list[Variant], budget: int, seeds: list[int], processes: int) -> list:
+    jobs = []
+    for formula in systems:
+        for variant in chosen:
+            groups = [list(map(int, g)) for g in np.array_split(seeds, processes) if len(g)] if variant.batched else [[s] for s in seeds]
+            jobs += [(formula, variant, budget, group) for group in groups]
+    return jobs
 
 
-def first_hits(traces: list[dict], reference: float, budget: int) -> list[float]:
-    """Evaluations at which each seed first came within the tolerance (inf: never)."""
-    hits = []
-    for t in traces:
-        for run in t["runs"]:
-            hit = next((ev for ev, en in zip(run["trace_evaluations"], run["trace_energies"]) if en <= reference + TOLERANCE and ev <= budget), None)
-            hits.append(math.inf if hit is None else hit)
-    return hits
+@dataclass
+class Outcome:
+    """One (system, method): per seed, evaluations and seconds to the first hit (inf: never), final gap."""
+
+    evaluations: np.ndarray
+    seconds: np.ndarray
+    gaps: np.ndarray
+
+    @classmethod
+    def of(cls, results: list[SearchResult], reference: float) -> "Outcome":
+        runs = sorted((run for result in results for run in result.runs), key=lambda run: run.seed)
+        hits = [run.first_hit(reference, TOLERANCE) for run in runs]
+        evaluations = np.array([math.inf if h is None else h for h in hits], dtype=float)
+        seconds = np.array([math.inf if h is None else h / run.evaluations * run.notes["seconds"] for h, run in zip(hits, runs)])
+        gaps = np.array([min(run.trace_energies, default=math.inf) - reference for run in runs])
+        return cls(evaluations, seconds, gaps)
+
+    @property
+    def successes(self) -> int:
+        return int(np.isfinite(self.evaluations).sum())
 
 
-def success_rate(hits: list[float], evaluations: float) -> float:
-    return sum(h <= evaluations for h in hits) / len(hits)
+def show_median(value: float, interval: tuple[float, float], budget: int) -> str:
+    """``1,234 [800, 2,000]`` evaluations, ``> budget`` when fewer than half of the seeds hit."""
+    if math.isinf(value):
+        return f"> {budget:,}"
+    low, high = interval
+    return f"{value:,.0f} [{low:,.0f}, {'never' if math.isinf(high) else f'{high:,.0f}'}]"
 
 
-def median_best(traces: list[dict]) -> float:
-    return float(np.nanmedian([min(run["trace_energies"], default=math.nan) for t in traces for run in t["runs"]]))
+def show_seconds(value: float, interval: tuple[float, float]) -> str:
+    if math.isinf(value):
+        return "-"
+    low, high = interval
+    return f"{value:.3g} s [{low:.3g}, {'never' if math.isinf(high) else f'{high:.3g}'}]"
 
 
-def target_verdict(hits: list[float], baseline: list[float], budget: int) -> str:
-    """At least the baseline's success rate with half its median evaluations to first hit.
+def table_rows(system: str, reference: float, outcomes: dict[str, Outcome], budget: int) -> list[dict]:
+    rows = []
+    baseline = outcomes.get("bh")
+    for label, o in outcomes.items():
+        n = len(o.evaluations)
+        low, high = st.success_interval(o.successes, n)
+        row = {
+            "system": system, "method": label, "reference": reference, "seeds": n, "successes": o.successes,
+            "success_rate": o.successes / n, "success_interval": [low, high],
+            "median_evaluations_to_hit": st.median_time(o.evaluations),
+            "median_evaluations_interval": list(st.median_interval(o.evaluations)),
+            "median_seconds_to_hit": st.median_time(o.seconds),
+            "median_seconds_interval": list(st.median_interval(o.seconds)),
+            "median_gap": float(np.median(o.gaps)),
+        }
+        if baseline is not None and label != "bh":
+            row["p_success_vs_bh"] = st.fisher_p(o.successes, n, baseline.successes, len(baseline.evaluations))
+            row["p_time_vs_bh"] = st.logrank_p(o.evaluations, baseline.evaluations, budget)
+        rows.append(row)
+    return rows
 
-    When the baseline succeeds in fewer than half of the seeds its median is beyond the
-    budget; the target is then read as reaching the baseline's full-budget success rate
-    within half the budget. A baseline that never hits leaves nothing to compare.
-    """
-    rate = success_rate(baseline, budget)
-    if rate == 0:
-        return "n/a (bh never hits)"
-    median = float(np.median(baseline))
-    horizon = median / 2 if math.isfinite(median) else budget / 2
-    met = success_rate(hits, budget) >= rate and success_rate(hits, horizon) >= min(rate, 0.5)
-    return "met" if met else "not met"
+
+def markdown_row(row: dict, budget: int) -> str:
+    rate = f"{row['successes']}/{row['seeds']} ({row['success_rate']:.0%}; {row['success_interval'][0]:.0%}-{row['success_interval'][1]:.0%})"
+    evals = show_median(row["median_evaluations_to_hit"], row["median_evaluations_interval"], budget)
+    secs = show_seconds(row["median_seconds_to_hit"], row["median_seconds_interval"])
+    tests = ""
+    if "p_success_vs_bh" in row:
+        tests = f"{st.verdict(row['p_success_vs_bh'])}; {st.verdict(row['p_time_vs_bh'])}"
+    return (f"| {row['system']} | {row['method']} | {rate} | {evals} | {secs} | {row['median_gap'] * 1000:.1f} | {tests} |")
+
+
+def plot_hit_curves(system: str, outcomes: dict[str, Outcome], budget: int, path: Path) -> None:
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    grid = np.unique(np.geomspace(10, budget, 300))
+    longest = max((o.seconds[np.isfinite(o.seconds)].max() for o in outcomes.values() if np.isfinite(o.seconds).any()), default=1.0)
+    seconds_grid = np.geomspace(1e-2, max(longest, 1e-1) * 1.05, 300)
+    for i, (label, o) in enumerate(outcomes.items()):
+        for ax, times, g in ((axes[0], o.evaluations, grid), (axes[1], o.seconds, seconds_grid)):
+            low, high = st.hit_curve_band(times, g)
+            ax.fill_between(g, low, high, color=f"C{i}", alpha=0.15, lw=0)
+            ax.plot(g, st.hit_curve(times, g), color=f"C{i}", label=f"{label} ({o.successes}/{len(times)})")
+    for ax, xlabel in zip(axes, ("energy+force evaluations", "CPU seconds (a seed's share)")):
+        ax.set_xscale("log")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("fraction of seeds at the best-known minimum")
+        ax.grid(alpha=0.3, which="both")
+    axes[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"{system}: seeds that have found the best-known minimum (95 % bootstrap bands)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def finite(value):
+    """JSON-safe copy: infinite numbers (never hit) become None."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    return None if isinstance(value, float) and math.isinf(value) else value
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--systems", nargs="+", default=["LJ13", "Ag10Cu3"])
-    parser.add_argument("--methods", nargs="+", default=["learned", "bh", "fire", "adam"])
-    parser.add_argument("--learned", nargs="*", default=[], metavar="LABEL=CHECKPOINT", help="more learned optimizers")
+    parser.add_argument("--methods", nargs="+", default=["bh", "learned", "untrained", "loop-fire", "loop-adam", "fire"])
+    parser.add_argument("--learned", nargs="*", default=[], metavar="LABEL=CHECKPOINT", help="more learned searches")
     parser.add_argument("--budget", type=int, default=20000)
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=30)
+    parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("results/benchmark"))
     parser.add_argument("--section", default="search-quality", help="section name in docs/benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    parser.add_argument("--json", action="store_true", help="print the table as a JSON list on the last line")
     parser.add_argument("--from-traces", type=Path, metavar="TRACES_JSON",
                         help="summarise the traces.json of an earlier run instead of searching again")
     args = parser.parse_args()
@@ -121,59 +227,53 @@ def main() -> None:
     missing = [s for s in args.systems if s not in refs]
     if missing:
         raise SystemExit(f"no best-known energy for {', '.join(missing)}: run benchmarks/establish_references.py first")
-    learned = learned_optimizers(args.learned)
-    methods = [(m, m, None) for m in args.methods if m != "learned"]
-    methods = [(label, "learned", path) for label, (path, _) in learned.items() if label != "learned" or "learned" in args.methods] + methods
-    seeds = list(range(args.seeds))
-    jobs = []
-    for formula in args.systems:
-        for label, method, checkpoint in methods:
-            groups = split(seeds, args.processes) if method in ("learned", "adam", "gd") else [[s] for s in seeds]
-            jobs += [(formula, label, method, args.budget, group, checkpoint) for group in groups]
+    chosen = variants(args.methods, args.learned)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    args.out.mkdir(parents=True, exist_ok=True)
     if args.from_traces:
         traces = json.loads(args.from_traces.read_text())
     else:
+        from tqdm import tqdm
+
+        jobs = jobs_for(args.systems, chosen, args.budget, seeds, args.processes)
         with ProcessPoolExecutor(args.processes) as pool:
-            traces = list(pool.map(run_job, jobs))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "traces.json").write_text(json.dumps(traces))
-    plot = args.out / "search_quality.png"
-    plot_convergence(traces, {k: float(v["energy"]) for k, v in refs.items()}, plot)
+            traces = list(tqdm(pool.map(run_job, jobs), total=len(jobs), desc="search-quality jobs", unit="job"))
+        (args.out / "traces.json").write_text(json.dumps(traces))
+    results = [traces_from_json(t) for t in traces]
     lines = [
         f"## Search quality at equal budgets (`benchmarks/search_quality.py`, section {args.section})",
         "",
-        f"Measured on {machine()}. {args.seeds} seeds per system and method, {args.budget} energy+force",
-        f"evaluations per seed; a hit is a best energy within {TOLERANCE:g} of the best-known energy.",
-        "Median evaluations to first hit counts a miss as infinite. *Target vs bh*: at least basin",
-        "hopping's success rate with half its median evaluations to first hit (where bh succeeds in",
-        "fewer than half of the seeds: bh's full-budget success rate within half the budget).",
+        f"Measured on {machine()}. {args.seeds} paired seeds (seed s starts every method from the same",
+        f"structure) x {args.budget:,} energy+force evaluations per system and method. A hit is a best energy",
+        f"within {TOLERANCE:g} of the best-known energy (references file {references_fingerprint()}). Success",
+        "rates with exact 95 % intervals; medians over seeds (a miss counts as never) with bootstrap 95 %",
+        "intervals; seconds are CPU seconds, a seed's share of its process. Tests against `bh`: Fisher's exact",
+        "test on success, then the log-rank test on evaluations to hit.",
         "",
+        "| system | method | success | median evaluations to hit | median CPU time to hit | median gap (meV) | vs bh: success; time to hit |",
+        "| --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    lines += [f"- `{label}`: {desc}" for label, (_, desc) in learned.items() if any(m[0] == label for m in methods)]
-    lines += ["", "| system | best known | method | success rate | success at half budget | median evaluations to first hit "
-              "| median best energy per atom | target vs bh |",
-              "| --- | ---: | --- | ---: | ---: | ---: | ---: | :---: |"]
+    rows = []
     for formula in args.systems:
-        ref = float(refs[formula]["energy"])
-        n_atoms = System.parse(formula).n_atoms
-        mine = {label: [t for t in traces if t["system"] == formula and t["method"] == label] for label, _, _ in methods}
-        hits = {label: first_hits(mine[label], ref, args.budget) for label in mine}
-        for label, method, _ in methods:
-            median = float(np.median(hits[label]))
-            shown = f"> {args.budget}" if math.isinf(median) else f"{median:,.0f}"
-            verdict = target_verdict(hits[label], hits["bh"], args.budget) if method == "learned" and "bh" in hits else ""
-            best = median_best(mine[label])
-            lines.append(f"| {formula} | {ref:.6f} | {label} | {success_rate(hits[label], args.budget):.0%} "
-                         f"| {success_rate(hits[label], args.budget / 2):.0%} | {shown} | {best / n_atoms:.5f} | {verdict} |")
-    figure = f"figures/{args.section}.png"
-    lines += ["", f"![median gap to the best-known energy against evaluations]({figure})"]
+        reference = float(refs[formula]["energy"])
+        outcomes = {v.label: Outcome.of([r for r in results if r.system.formula == formula and r.method == v.label], reference)
+                    for v in chosen}
+        system_rows = table_rows(formula, reference, outcomes, args.budget)
+        rows += system_rows
+        lines += [markdown_row(row, args.budget) for row in system_rows]
+        figure = f"{args.section}-{formula}.png"
+        plot_hit_curves(formula, outcomes, args.budget, args.out / figure)
+        if not args.no_write:
+            FIGURES.mkdir(parents=True, exist_ok=True)
+            (FIGURES / figure).write_bytes((args.out / figure).read_bytes())
+    lines += [""] + [f"![{formula}](figures/{args.section}-{formula}.png)" for formula in args.systems]
     text = "\n".join(lines)
     (args.out / "search_quality.md").write_text(text + "\n")
     print(text)
     if not args.no_write:
-        FIGURES.mkdir(parents=True, exist_ok=True)
-        (FIGURES / f"{args.section}.png").write_bytes(plot.read_bytes())
         update_section(args.section, text)
+    if args.json:
+        print(json.dumps(finite(rows)))
 
 
 if __name__ == "__main__":

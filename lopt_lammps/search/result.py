@@ -92,10 +92,18 @@ def result_from_json(data: dict[str, Any]) -> SearchResult:
     return SearchResult(system, data["method"], data["budget"], runs, dict(data["settings"]))
 
 
+def traces_from_json(data: dict[str, Any]) -> SearchResult:
+    """A result holding only the traces of :func:`traces_to_json` (no minima)."""
+    system = System.parse(data["system"], boundary=data.get("boundary", "cluster"))
+    runs = [SeedRun(r["seed"], r["evaluations"], r["trace_evaluations"], r["trace_energies"], [], r["notes"]) for r in data["runs"]]
+    return SearchResult(system, data["method"], data["budget"], runs, dict(data["settings"]))
+
+
 def traces_to_json(result: SearchResult) -> dict[str, Any]:
     """The per-seed traces of a result as plain JSON data (for reports)."""
     return {
         "system": result.system.formula,
+        "boundary": result.system.boundary,
         "method": result.method,
         "budget": result.budget,
         "settings": {k: v for k, v in result.settings.items() if isinstance(v, (int, float, str, bool))},
