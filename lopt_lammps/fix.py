@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-import torch
 
 from .optimizers.base import State, UpdateRule, cap_step, reset_replicas
 
@@ -132,20 +131,20 @@ class OptimizerFix:
         self._track(x, e, active)
         self.steps += 1
         if self.state is None:
-            self.state = self.rule.init(torch.from_numpy(x), torch.from_numpy(f), torch.from_numpy(e))
+            self.state = self.rule.init(x, f, e)
         if not active.any():
             return x
         # every replica steps every call, also those restarted below: what a replica does
         # never depends on whether others restart
-        new_x, self.state = self.rule.step(self.state, torch.from_numpy(x), torch.from_numpy(f), torch.from_numpy(e))
-        step = new_x.numpy() - x
+        new_x, self.state = self.rule.step(self.state, x, f, e)
+        step = np.asarray(new_x) - x
         finite = np.isfinite(step).all(axis=(1, 2))
         if not finite.all():
             for replica in np.flatnonzero(~finite & active):
                 self.stopped[int(replica)] = "non-finite step"
             step[~finite] = 0.0
         step[~active] = 0.0
-        out = x + cap_step(torch.from_numpy(step), self.max_displacement).numpy()
+        out = x + cap_step(step, self.max_displacement)
         restarted = self._relaxed(f, active)
         if restarted.any():
             replicas = np.flatnonzero(restarted).tolist()
@@ -165,8 +164,7 @@ class OptimizerFix:
         if restarted.any():
             self.restarted_at[restarted] = self.evaluations[restarted]
             # the new structures' forces are unknown until evaluated: their state starts from zeros
-            self.state = reset_replicas(self.rule, self.state, torch.from_numpy(restarted), torch.from_numpy(out),
-                                        torch.zeros_like(torch.from_numpy(f)), torch.from_numpy(e))
+            self.state = reset_replicas(self.rule, self.state, restarted, out, np.zeros_like(f), e)
         return out
 
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 
 from lopt_lammps.engine import BatchedEngine
 from lopt_lammps.fix import OptimizerFix, attach
@@ -24,7 +23,7 @@ class NaNAfter:
         self.fire, self.after = Fire(), after
 
     def init(self, x, f, e):
-        return {**self.fire.init(x, f, e), "n": torch.zeros(x.shape[0])}
+        return {**self.fire.init(x, f, e), "n": np.zeros(x.shape[0])}
 
     def step(self, state, x, f, e):
         n = state.pop("n") + 1
@@ -106,7 +105,7 @@ def test_dissociated_cluster_is_detected_restarted_and_reported():
                 return {}
 
             def step(self, state, x, f, e):
-                return torch.from_numpy(drift_away(x.numpy(), f, e)), state
+                return drift_away(x, f, e), state
 
         fix = OptimizerFix(Drift(), 2, 60, max_displacement=1.0,
                            dissociated=dissociation_detector(LJ13, engine.slot_radius),

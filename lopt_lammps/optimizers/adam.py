@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
+import numpy as np
 
 from .base import State, cap_step
 
@@ -20,17 +20,15 @@ class Adam:
     max_step: float = 0.2
     name: str = "adam"
 
-    def init(self, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> State:
-        zeros = torch.zeros_like(x)
-        return {"m": zeros, "v": zeros.clone(), "t": torch.zeros(x.shape[0], dtype=x.dtype)}
+    def init(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> State:
+        return {"m": np.zeros_like(x), "v": np.zeros_like(x), "t": np.zeros(x.shape[0])}
 
-    def step(self, state: State, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, State]:
-        g = -f
+    def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, State]:
         t = state["t"] + 1
-        m = self.beta1 * state["m"] + (1 - self.beta1) * g
-        v = self.beta2 * state["v"] + (1 - self.beta2) * g * g
-        tt = t.view(-1, 1, 1)
+        m = self.beta1 * state["m"] - (1 - self.beta1) * f
+        v = self.beta2 * state["v"] + (1 - self.beta2) * f * f
+        tt = t[:, None, None]
         m_hat = m / (1 - self.beta1**tt)
         v_hat = v / (1 - self.beta2**tt)
-        dx = -self.learning_rate * m_hat / (v_hat.sqrt() + self.eps)
+        dx = -self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
         return x + cap_step(dx, self.max_step), {"m": m, "v": v, "t": t}

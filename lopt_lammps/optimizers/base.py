@@ -3,17 +3,18 @@
 An update rule is a pair of pure functions over a batch of B replicas (after jax-md's
 ``init_fn, apply_fn``): ``init(x, f, e) -> state`` and ``step(state, x, f, e) ->
 (new_x, state)``, with positions and forces of shape (B, N, 3) and energies (B,) as
-float64 torch tensors. Rules know nothing about LAMMPS; :mod:`lopt_lammps.fix` runs
-them inside it.
+float64 numpy arrays (LAMMPS's own arrays, no copies). A state is a dict of arrays with
+the replica as first axis; a rule may keep torch tensors in it (the learned rule does).
+Rules know nothing about LAMMPS; :mod:`lopt_lammps.fix` runs them inside it.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
-import torch
+import numpy as np
 
-State = dict[str, torch.Tensor]
+State = dict[str, Any]
 
 
 class UpdateRule(Protocol):
@@ -21,26 +22,38 @@ class UpdateRule(Protocol):
 
     name: str
 
-    def init(self, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> State: ...
+    def init(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> State: ...
 
-    def step(self, state: State, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, State]: ...
+    def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, State]: ...
 
 
-def cap_step(dx: torch.Tensor, max_step: float) -> torch.Tensor:
+def cap_step(dx: np.ndarray, max_step: float) -> np.ndarray:
     """Scale each atom's displacement down to at most ``max_step`` in length."""
-    norm = dx.norm(dim=-1, keepdim=True)
-    return dx * torch.clamp(max_step / norm.clamp_min(1e-300), max=1.0)
+    norm = np.sqrt(np.einsum("...i,...i->...", dx, dx))[..., None]
+    return dx * np.minimum(max_step / np.maximum(norm, 1e-300), 1.0)
 
 
-def reset_replicas(rule: UpdateRule, state: State, mask: torch.Tensor, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> State:
-    """Fresh state for the replicas where ``mask`` (B,) is true, the old one elsewhere."""
+def select(mask: np.ndarray, new: Any, old: Any) -> Any:
+    """``new`` where ``mask`` (B,) is true, ``old`` elsewhere, for numpy arrays or torch tensors."""
+    if isinstance(old, np.ndarray):
+        return np.where(mask.reshape(-1, *([1] * (old.ndim - 1))), new, old)
+    import torch
+
+    m = torch.from_numpy(np.asarray(mask)).to(old.device).reshape(-1, *([1] * (old.dim() - 1)))
+    return torch.where(m, new, old)
+
+
+def reset_replicas(rule: UpdateRule, state: State, mask: np.ndarray, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> State:
+    """Fresh state for the replicas where ``mask`` (B,) is true, the old one elsewhere.
+
+    Entries a rule names in its ``persistent`` attribute (say, a noise counter) are kept.
+    """
     fresh = rule.init(x, f, e)
+    keep = set(getattr(rule, "persistent", ()))
     out = {}
     for key, old in state.items():
-        new = fresh[key]
-        if old.dim() == 0 or old.shape[0] != mask.shape[0]:
-            out[key] = old  # shared, not per replica
-            continue
-        m = mask.view(-1, *([1] * (old.dim() - 1)))
-        out[key] = torch.where(m, new, old)
+        if key in keep or old.ndim == 0 or old.shape[0] != mask.shape[0]:
+            out[key] = old  # kept, or shared rather than per replica
+        else:
+            out[key] = select(mask, fresh[key], old)
     return out

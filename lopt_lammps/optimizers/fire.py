@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
+import numpy as np
 
 from .base import State
 
 
-def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return (a * b).sum(dim=(1, 2))
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("bni,bni->b", a, b)
 
 
 @dataclass(frozen=True)
@@ -32,38 +32,34 @@ class Fire:
     f_alpha: float = 0.99
     name: str = "fire"
 
-    def init(self, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> State:
+    def init(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> State:
         b = x.shape[0]
-        full = lambda value: torch.full((b,), float(value), dtype=x.dtype)  # noqa: E731
         return {
-            "v": torch.zeros_like(x),
-            "dt": full(self.dt),
-            "alpha": full(self.alpha_start),
-            "n_pos": full(0),
-            "started": torch.zeros(b, dtype=torch.bool),
+            "v": np.zeros_like(x),
+            "dt": np.full(b, self.dt),
+            "alpha": np.full(b, self.alpha_start),
+            "n_pos": np.zeros(b),
+            "started": np.zeros(b, dtype=bool),
         }
 
-    def step(self, state: State, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, State]:
-        v, dt, alpha, n_pos = state["v"], state["dt"], state["alpha"], state["n_pos"]
-        started = state["started"]
-        power = _dot(f, v)
-        downhill = (power > 0) & started
+    def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, State]:
+        v, dt, alpha, n_pos, started = state["v"], state["dt"], state["alpha"], state["n_pos"], state["started"]
+        downhill = (_dot(f, v) > 0) & started
         uphill = ~downhill & started
-        f_norm = _dot(f, f).sqrt().clamp_min(1e-300).view(-1, 1, 1)
-        v_norm = _dot(v, v).sqrt().view(-1, 1, 1)
-        a = alpha.view(-1, 1, 1)
+        f_norm = np.sqrt(_dot(f, f)).clip(min=1e-300)[:, None, None]
+        v_norm = np.sqrt(_dot(v, v))[:, None, None]
+        a = alpha[:, None, None]
         mixed = (1 - a) * v + a * f / f_norm * v_norm
         accelerate = downhill & (n_pos > self.n_min)
-        v = torch.where(downhill.view(-1, 1, 1), mixed, torch.where(uphill.view(-1, 1, 1), torch.zeros_like(v), v))
-        dt = torch.where(accelerate, torch.clamp(dt * self.f_inc, max=self.dt_max), dt)
-        alpha = torch.where(accelerate, alpha * self.f_alpha, alpha)
-        n_pos = torch.where(downhill, n_pos + 1, n_pos)
-        dt = torch.where(uphill, dt * self.f_dec, dt)
-        alpha = torch.where(uphill, torch.full_like(alpha, self.alpha_start), alpha)
-        n_pos = torch.where(uphill, torch.zeros_like(n_pos), n_pos)
-        v = v + dt.view(-1, 1, 1) * f
-        dr = dt.view(-1, 1, 1) * v
-        norm = _dot(dr, dr).sqrt().view(-1, 1, 1)
-        dr = torch.where(norm > self.max_step, dr * self.max_step / norm.clamp_min(1e-300), dr)
-        state = {"v": v, "dt": dt, "alpha": alpha, "n_pos": n_pos, "started": torch.ones_like(started)}
-        return x + dr, state
+        v = np.where(downhill[:, None, None], mixed, np.where(uphill[:, None, None], 0.0, v))
+        dt = np.where(accelerate, np.minimum(dt * self.f_inc, self.dt_max), dt)
+        alpha = np.where(accelerate, alpha * self.f_alpha, alpha)
+        n_pos = np.where(downhill, n_pos + 1, n_pos)
+        dt = np.where(uphill, dt * self.f_dec, dt)
+        alpha = np.where(uphill, self.alpha_start, alpha)
+        n_pos = np.where(uphill, 0.0, n_pos)
+        v = v + dt[:, None, None] * f
+        dr = dt[:, None, None] * v
+        norm = np.sqrt(_dot(dr, dr))[:, None, None]
+        dr = np.where(norm > self.max_step, dr * self.max_step / norm.clip(min=1e-300), dr)
+        return x + dr, {"v": v, "dt": dt, "alpha": alpha, "n_pos": n_pos, "started": np.ones_like(started)}

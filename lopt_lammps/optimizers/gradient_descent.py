@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
+import numpy as np
 
 from .base import State, cap_step
 
@@ -17,8 +17,8 @@ class GradientDescent:
     max_step: float = 0.1
     name: str = "gd"
 
-    def init(self, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> State:
+    def init(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> State:
         return {}
 
-    def step(self, state: State, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, State]:
+    def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, State]:
         return x + cap_step(self.learning_rate * f, self.max_step), state

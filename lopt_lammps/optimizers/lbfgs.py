@@ -6,19 +6,114 @@ the next one from the two-loop recursion over the last ``memory`` steps, or reje
 and proposes half the step from the last accepted point. A step that would move an atom
 farther than ``max_step`` is scaled down; after ``max_backtracks`` halvings, or when the
 direction is not downhill, the memory is cleared and the step is steepest descent.
+
+The step is a compiled loop over replicas (numba): each replica's arithmetic is its own,
+whatever the batch, and the per-step cost stays a few microseconds per replica. It
+updates the state's arrays in place.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
+import numba
+import numpy as np
 
 from .base import State
 
 
-def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    return (a * b).sum(-1)
+@numba.njit(cache=True)
+def _step(x, g, e, s, y, rho, stored, head, x0, g0, e0, d, halvings, max_step, first_step, armijo, max_backtracks, out):
+    b_count, n = x.shape
+    memory = s.shape[1]
+    q = np.empty(n)
+    alphas = np.empty(memory)
+    for b in range(b_count):
+        slope = 0.0
+        for k in range(n):
+            slope += g0[b, k] * (x[b, k] - x0[b, k])
+        accept = e[b] <= e0[b] + armijo * slope
+        if accept and np.isfinite(e0[b]):
+            sy = ss = gg = 0.0
+            for k in range(n):
+                dk, yk = x[b, k] - x0[b, k], g[b, k] - g0[b, k]
+                sy += dk * yk
+                ss += dk * dk
+                gg += g[b, k] * g[b, k]
+            if sy > 1e-12 * np.sqrt(ss * gg):  # positive curvature: remember the pair
+                h = head[b]
+                for k in range(n):
+                    s[b, h, k] = x[b, k] - x0[b, k]
+                    y[b, h, k] = g[b, k] - g0[b, k]
+                rho[b, h] = 1.0 / sy
+                head[b] = (h + 1) % memory
+                stored[b] = min(stored[b] + 1, memory)
+        if accept:
+            halvings[b] = 0
+            for k in range(n):
+                x0[b, k] = x[b, k]
+                g0[b, k] = g[b, k]
+            e0[b] = e[b]
+        else:
+            halvings[b] += 1
+        fresh = accept
+        if halvings[b] > max_backtracks:  # give up on this direction: steepest descent from the last accepted point
+            halvings[b] = 0
+            stored[b] = 0
+            fresh = True
+        if fresh:
+            # two-loop recursion, newest pair first
+            for k in range(n):
+                q[k] = g0[b, k]
+            for j in range(stored[b]):
+                i = (head[b] - 1 - j) % memory
+                a = 0.0
+                for k in range(n):
+                    a += s[b, i, k] * q[k]
+                a *= rho[b, i]
+                alphas[j] = a
+                for k in range(n):
+                    q[k] -= a * y[b, i, k]
+            gamma = 0.0
+            if stored[b] > 0:
+                i = (head[b] - 1) % memory
+                yy = 0.0
+                for k in range(n):
+                    yy += y[b, i, k] * y[b, i, k]
+                gamma = 1.0 / max(rho[b, i] * yy, 1e-300)
+            for k in range(n):
+                q[k] *= gamma
+            for j in range(stored[b] - 1, -1, -1):
+                i = (head[b] - 1 - j) % memory
+                beta = 0.0
+                for k in range(n):
+                    beta += y[b, i, k] * q[k]
+                beta *= rho[b, i]
+                for k in range(n):
+                    q[k] += (alphas[j] - beta) * s[b, i, k]
+            downhill = 0.0
+            for k in range(n):
+                downhill -= q[k] * g0[b, k]
+            if stored[b] == 0 or not downhill < 0.0:
+                largest = 0.0
+                for a3 in range(0, n, 3):
+                    largest = max(largest, g0[b, a3] ** 2 + g0[b, a3 + 1] ** 2 + g0[b, a3 + 2] ** 2)
+                scale = first_step / max(np.sqrt(largest), 1e-300)
+                for k in range(n):
+                    d[b, k] = -g0[b, k] * scale
+            else:
+                for k in range(n):
+                    d[b, k] = -q[k]
+        else:
+            for k in range(n):
+                d[b, k] *= 0.5
+        largest = 0.0
+        for a3 in range(0, n, 3):
+            largest = max(largest, d[b, a3] ** 2 + d[b, a3 + 1] ** 2 + d[b, a3 + 2] ** 2)
+        scale = min(max_step / max(np.sqrt(largest), 1e-300), 1.0)
+        for k in range(n):
+            d[b, k] *= scale
+            out[b, k] = x0[b, k] + d[b, k]
 
 
 @dataclass(frozen=True)
@@ -33,77 +128,25 @@ class Lbfgs:
     max_backtracks: int = 8
     name: str = "lbfgs"
 
-    def init(self, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> State:
+    def init(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> State:
         b, n, _ = x.shape
-        flat = torch.zeros((b, 3 * n), dtype=x.dtype)
         return {
-            "s": torch.zeros((b, self.memory, 3 * n), dtype=x.dtype),
-            "y": torch.zeros((b, self.memory, 3 * n), dtype=x.dtype),
-            "rho": torch.zeros((b, self.memory), dtype=x.dtype),
-            "stored": torch.zeros(b, dtype=torch.long),
-            "x0": flat.clone(),
-            "g0": flat.clone(),
-            "e0": torch.full((b,), float("inf"), dtype=x.dtype),
-            "d": flat.clone(),
-            "halvings": torch.zeros(b, dtype=torch.long),
+            "s": np.zeros((b, self.memory, 3 * n)),
+            "y": np.zeros((b, self.memory, 3 * n)),
+            "rho": np.zeros((b, self.memory)),
+            "stored": np.zeros(b, dtype=np.int64),
+            "head": np.zeros(b, dtype=np.int64),
+            "x0": np.zeros((b, 3 * n)),
+            "g0": np.zeros((b, 3 * n)),
+            "e0": np.full(b, np.inf),
+            "d": np.zeros((b, 3 * n)),
+            "halvings": np.zeros(b, dtype=np.int64),
         }
 
-    def step(self, state: State, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, State]:
-        shape = x.shape
-        x, g = x.reshape(shape[0], -1), -f.reshape(shape[0], -1)
-        d_taken = x - state["x0"]
-        accept = e <= state["e0"] + self.armijo * _dot(state["g0"], d_taken)
-        s, y, rho, stored = state["s"], state["y"], state["rho"], state["stored"]
-        # accepted points extend the memory (when the curvature is positive), rejected ones halve the step
-        sy = _dot(d_taken, g - state["g0"])
-        learn = accept & torch.isfinite(state["e0"]) & (sy > 1e-12 * _dot(d_taken, d_taken).sqrt() * _dot(g, g).sqrt())
-        if learn.any():
-            s = torch.where(learn[:, None, None], torch.roll(s, 1, dims=1), s)
-            y = torch.where(learn[:, None, None], torch.roll(y, 1, dims=1), y)
-            rho = torch.where(learn[:, None], torch.roll(rho, 1, dims=1), rho)
-            s[learn, 0], y[learn, 0] = d_taken[learn], (g - state["g0"])[learn]
-            rho[learn, 0] = 1.0 / sy[learn]
-            stored = torch.where(learn, torch.clamp(stored + 1, max=self.memory), stored)
-        halvings = torch.where(accept, torch.zeros_like(state["halvings"]), state["halvings"] + 1)
-        give_up = halvings > self.max_backtracks
-        stored = torch.where(give_up, torch.zeros_like(stored), stored)
-        halvings = torch.where(give_up, torch.zeros_like(halvings), halvings)
-        here = accept | give_up  # new base point: this one (accepted), or the last accepted (given up)
-        base_x = torch.where(accept[:, None], x, state["x0"])
-        base_g = torch.where(accept[:, None], g, state["g0"])
-        base_e = torch.where(accept, e, state["e0"])
-        direction = self._direction(base_g, s, y, rho, stored)
-        d = torch.where(here[:, None], direction, 0.5 * state["d"])
-        d = self._cap(d.reshape(shape)).reshape(shape[0], -1)
-        new_state = {"s": s, "y": y, "rho": rho, "stored": stored, "x0": base_x, "g0": base_g, "e0": base_e,
-                     "d": d, "halvings": halvings}
-        return (base_x + d).reshape(shape), new_state
-
-    def _direction(self, g: torch.Tensor, s: torch.Tensor, y: torch.Tensor, rho: torch.Tensor, stored: torch.Tensor) -> torch.Tensor:
-        """-H g by the two-loop recursion (per replica over its stored pairs); steepest
-        descent scaled to ``first_step`` where nothing is stored or the result is not downhill."""
-        q = g.clone()
-        alphas = []
-        for k in range(self.memory):
-            use = (k < stored).to(g.dtype)
-            a = use * rho[:, k] * _dot(s[:, k], q)
-            q = q - a[:, None] * y[:, k]
-            alphas.append(a)
-        yy = _dot(y[:, 0], y[:, 0])
-        gamma = torch.where(stored > 0, 1.0 / (rho[:, 0] * yy).clamp_min(1e-300), torch.zeros_like(yy))
-        r = gamma[:, None] * q
-        for k in reversed(range(self.memory)):
-            use = (k < stored).to(g.dtype)
-            beta = use * rho[:, k] * _dot(y[:, k], r)
-            r = r + (alphas[k] - beta)[:, None] * s[:, k]
-        d = -r
-        largest = g.reshape(g.shape[0], -1, 3).norm(dim=-1).amax(dim=1).clamp_min(1e-300)
-        steepest = -g * (self.first_step / largest)[:, None]
-        fallback = (stored == 0) | ~(_dot(d, g) < 0)
-        return torch.where(fallback[:, None], steepest, d)
-
-    def _cap(self, d: torch.Tensor) -> torch.Tensor:
-        """Scale each replica's step so that no atom moves farther than ``max_step``."""
-        largest = d.norm(dim=-1).amax(dim=1)
-        scale = torch.clamp(self.max_step / largest.clamp_min(1e-300), max=1.0)
-        return d * scale[:, None, None]
+    def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, State]:
+        b = x.shape[0]
+        out = np.empty((b, x[0].size))
+        _step(np.ascontiguousarray(x).reshape(b, -1), -np.ascontiguousarray(f).reshape(b, -1), np.ascontiguousarray(e, dtype=np.float64),
+              state["s"], state["y"], state["rho"], state["stored"], state["head"], state["x0"], state["g0"], state["e0"],
+              state["d"], state["halvings"], self.max_step, self.first_step, self.armijo, self.max_backtracks, out)
+        return out.reshape(x.shape), state

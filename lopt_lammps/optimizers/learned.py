@@ -70,17 +70,17 @@ def coordination_numbers(x: torch.Tensor, scales: Scales, radii: torch.Tensor) -
     return torch.stack(out, dim=-1) / 12.0
 
 
-def counter_normal(seeds: np.ndarray, step: int, shape: tuple[int, int]) -> np.ndarray:
-    """Standard normal numbers (B, *shape) that depend only on each replica's seed and the step.
+def counter_normal(seeds: np.ndarray, steps: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Standard normal numbers (B, *shape) that depend only on each replica's seed and step.
 
     A counter-based generator (splitmix64 hashing of seed, step and element index, then
     Box-Muller), so a replica's noise never depends on which other replicas share its batch.
     """
     count = int(np.prod(shape))
     index = np.arange(2 * count, dtype=np.uint64)
-    step_key = np.uint64((int(step) * 0xD1B54A32D192ED03) & 0xFFFFFFFFFFFFFFFF)
-    key = (seeds.astype(np.uint64)[:, None] * np.uint64(0x9E3779B97F4A7C15)) ^ step_key
-    z = key + index[None, :] * np.uint64(0x9E3779B97F4A7C15)
+    step_key = np.asarray(steps).astype(np.uint64) * np.uint64(0xD1B54A32D192ED03)
+    key = (seeds.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ step_key
+    z = key[:, None] + index[None, :] * np.uint64(0x9E3779B97F4A7C15)
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     z = z ^ (z >> np.uint64(31))
@@ -95,11 +95,13 @@ class LearnedOptimizer:
 
     ``budget`` is the number of evaluations the run will get (for the progress feature);
     ``theta`` optionally gives each replica its own parameters (B, P); ``seeds`` (one per
-    replica) fix each replica's noise: it depends only on the seed and the step number,
-    never on the other replicas of the batch.
+    replica) fix each replica's noise: it depends only on the seed and the replica's own
+    step count (``calls`` in the state, which survives restarts), never on other replicas.
     """
 
     name = "learned"
+    #: state entries that a restart keeps (the noise counter: a restart never replays noise)
+    persistent = ("calls",)
 
     def __init__(self, net: LearnedOptimizerNet, scales: Scales, budget: int, seeds: list[int], theta: torch.Tensor | None = None):
         self.net = net
@@ -110,16 +112,16 @@ class LearnedOptimizer:
         self.seeds = np.asarray(seeds, dtype=np.int64)
         self._radii = torch.tensor(self.config.coordination_radii, dtype=FEATURE_DTYPE)
         self._decays = torch.tensor(self.config.momentum_decays, dtype=FEATURE_DTYPE).view(1, 3, 1, 1)
-        self._calls = 0
 
-    def init(self, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> State:
+    def init(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> State:
         b, n, _ = x.shape
         return {
             "m": torch.zeros((b, 3, n, 3), dtype=FEATURE_DTYPE),
             "v": torch.zeros((b, n), dtype=FEATURE_DTYPE),
             "t": torch.zeros(b, dtype=FEATURE_DTYPE),
-            "best": e.clone(),
+            "best": torch.from_numpy(np.array(e, dtype=np.float64)),
             "since_best": torch.zeros(b, dtype=FEATURE_DTYPE),
+            "calls": np.zeros(b, dtype=np.int64),
         }
 
     def features(self, state: State, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, State]:
@@ -163,17 +165,17 @@ class LearnedOptimizer:
             ],
             dim=-1,
         )
-        self._calls += 1
-        noise = torch.from_numpy(counter_normal(self.seeds, self._calls, (n, 3)).astype(np.float32))
+        calls = state["calls"] + 1
+        noise = torch.from_numpy(counter_normal(self.seeds, calls, (n, 3)).astype(np.float32))
         scaled = torch.cat([ft[:, None], m_hat], dim=1) / rms[:, None, :, None]  # (B, 4, N, 3)
         vectors = torch.cat([scaled.permute(0, 2, 3, 1), noise[..., None]], dim=-1)
-        new_state = {"m": m, "v": v, "t": t, "best": best, "since_best": since_best}
+        new_state = {"m": m, "v": v, "t": t, "best": best, "since_best": since_best, "calls": calls}
         return invariants, vectors, new_state
 
-    def step(self, state: State, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, State]:
-        invariants, vectors, state = self.features(state, x, f, e)
+    def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, State]:
+        invariants, vectors, state = self.features(state, torch.from_numpy(x), torch.from_numpy(f), torch.from_numpy(e))
         with torch.no_grad():
-            direction = self.net(invariants, vectors, self.theta).to(x.dtype)
+            direction = self.net(invariants, vectors, self.theta).double().numpy()
         length = self.scales.length
         dx = cap_step(self.config.step_scale * length * direction, self.config.max_step * length)
         return x + dx, state

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
+import numpy as np
 
 from .base import State, UpdateRule, reset_replicas
 
@@ -35,28 +35,32 @@ class Staged:
     def name(self) -> str:
         return f"{self.first.name}+{self.polish.name}"
 
-    def init(self, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> State:
+    @property
+    def persistent(self) -> tuple[str, ...]:
+        """What a restart keeps: the persistent entries of both rules."""
+        return tuple(f"{prefix}{key}" for prefix, rule in (("first.", self.first), ("polish.", self.polish))
+                     for key in getattr(rule, "persistent", ()))
+
+    def init(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> State:
         return {
             **_join("first.", self.first.init(x, f, e)),
             **_join("polish.", self.polish.init(x, f, e)),
-            "count": torch.zeros(x.shape[0], dtype=torch.long),
-            "best_energy": torch.full_like(e, float("inf")),
-            "best_positions": x.clone(),
+            "count": np.zeros(x.shape[0], dtype=np.int64),
+            "best_energy": np.full(x.shape[0], np.inf),
+            "best_positions": x.copy(),
         }
 
-    def step(self, state: State, x: torch.Tensor, f: torch.Tensor, e: torch.Tensor) -> tuple[torch.Tensor, State]:
+    def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, State]:
         count = state["count"] + 1
         first_stage = count <= self.steps
         better = first_stage & (e < state["best_energy"])
-        best_energy = torch.where(better, e, state["best_energy"])
-        best_positions = torch.where(better[:, None, None], x, state["best_positions"])
+        best_energy = np.where(better, e, state["best_energy"])
+        best_positions = np.where(better[:, None, None], x, state["best_positions"])
         first_x, first_state = self.first.step(_split(state, "first."), x, f, e)
         polish_x, polish_state = self.polish.step(_split(state, "polish."), x, f, e)
         switching = count == self.steps
         if switching.any():  # the polish starts afresh from the first stage's lowest point
-            polish_state = reset_replicas(self.polish, polish_state, switching, best_positions,
-                                          torch.zeros_like(f), best_energy)
-        new_x = torch.where(switching[:, None, None], best_positions,
-                            torch.where(first_stage[:, None, None], first_x, polish_x))
+            polish_state = reset_replicas(self.polish, polish_state, switching, best_positions, np.zeros_like(f), best_energy)
+        new_x = np.where(switching[:, None, None], best_positions, np.where(first_stage[:, None, None], first_x, polish_x))
         return new_x, {**_join("first.", first_state), **_join("polish.", polish_state), "count": count,
                        "best_energy": best_energy, "best_positions": best_positions}
