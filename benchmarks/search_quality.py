@@ -16,9 +16,10 @@ Per system and method it reports
 * one figure per system: the fraction of seeds that have hit by n evaluations (left) and
   by t CPU seconds (right), all methods, with bootstrap 95 % bands.
 
-Methods are those of ``lopt-lammps search`` plus ``untrained`` (the learned search with
-the untrained network); ``--learned LABEL=CHECKPOINT`` adds learned searches with other
-checkpoints. ``--json`` prints the table as a JSON list on the last line.
+Methods are those of ``lopt-lammps search`` plus ``untrained`` (the learned search with the
+untrained hop policy: basin hopping's defaults as a policy) and ``loop-untrained`` (the
+``loop-learned`` search with the untrained network); ``--learned LABEL=POLICY`` adds
+learned searches with other hop-policy files. ``--json`` prints the table as a JSON list on the last line.
 
 Usage: ``python benchmarks/search_quality.py --systems Ag27Cu7 LJ38 --methods bh learned
 untrained loop-fire --budget 200000 --seeds 30 --processes 2 --section search-quality-held-out``.
@@ -50,7 +51,7 @@ from lopt_lammps.systems import System, default_boundary  # noqa: E402
 TOLERANCE = 1e-3
 FIGURES = Path(__file__).resolve().parent.parent / "docs" / "figures"
 #: methods that run all their seeds at once (a job takes a share of the seeds, not one)
-BATCHED = {"learned", "loop-fire", "loop-adam", "adam", "gd"}
+BATCHED = {"learned", "loop-learned", "loop-fire", "loop-adam", "adam", "gd"}
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,8 @@ class Variant:
 def variants(methods: list[str], extra: list[str]) -> list[Variant]:
     out = []
     for label in methods:
-        if label == "untrained":
-            out.append(Variant(label, "learned", "untrained"))
+        if label in ("untrained", "loop-untrained"):
+            out.append(Variant(label, label.replace("untrained", "learned"), "untrained"))
         elif label in METHODS:
             out.append(Variant(label, label))
         else:
@@ -211,7 +212,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--systems", nargs="+", default=["LJ13", "Ag10Cu3"])
     parser.add_argument("--methods", nargs="+", default=["bh", "learned", "untrained", "loop-fire", "loop-adam", "fire"])
-    parser.add_argument("--learned", nargs="*", default=[], metavar="LABEL=CHECKPOINT", help="more learned searches")
+    parser.add_argument("--learned", nargs="*", default=[], metavar="LABEL=POLICY", help="more learned searches")
     parser.add_argument("--budget", type=int, default=20000)
     parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--first-seed", type=int, default=0)

@@ -1,4 +1,5 @@
-"""The pretrained learned optimizer shipped with the package."""
+"""The pretrained learned components shipped with the package: the hop policy of the
+``learned`` search and the update-rule network of the ``loop-learned`` search."""
 
 from __future__ import annotations
 
@@ -8,14 +9,24 @@ from pathlib import Path
 from .errors import CheckpointError
 
 PRETRAINED_NAME = "learned_optimizer.pt"
+POLICY_NAME = "learned_policy.json"
+
+
+def _shipped(name: str, what: str) -> Path:
+    path = Path(str(resources.files("lopt_lammps.data").joinpath(name)))
+    if not path.is_file():
+        raise CheckpointError(
+            f"this installation ships no pretrained {what}; pass one with --optimizer, or train one "
+            "with `lopt-lammps train`"
+        )
+    return path
 
 
 def pretrained_path() -> Path:
-    """Path of the shipped checkpoint; :class:`CheckpointError` if none is shipped."""
-    path = Path(str(resources.files("lopt_lammps.data").joinpath(PRETRAINED_NAME)))
-    if not path.is_file():
-        raise CheckpointError(
-            "this installation ships no pretrained learned optimizer; pass a checkpoint "
-            "with --optimizer, or train one with `lopt-lammps train`"
-        )
-    return path
+    """The shipped update-rule network (``loop-learned``); :class:`CheckpointError` if none ships."""
+    return _shipped(PRETRAINED_NAME, "learned update rule")
+
+
+def pretrained_policy_path() -> Path:
+    """The shipped hop policy (``learned``); :class:`CheckpointError` if none ships."""
+    return _shipped(POLICY_NAME, "learned hop policy")

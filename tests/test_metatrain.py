@@ -73,11 +73,11 @@ def test_resume_after_a_kill_is_bit_identical(tmp_path):
     straight = train(config, tmp_path / "straight", progress=False)
     train(config, tmp_path / "resumed", progress=False, stop_after=2)  # "killed" after a checkpoint
     resumed = train(config, tmp_path / "resumed", progress=False)
-    assert torch.equal(straight.theta, resumed.theta)
+    assert torch.equal(straight, resumed)
     history = json.loads((tmp_path / "resumed" / "history.json").read_text())
     assert [h["iteration"] for h in history] == [0, 1, 2, 3]
     assert (tmp_path / "resumed" / "training_curve.png").stat().st_size > 1000
-    assert LearnedOptimizerNet.load(tmp_path / "resumed" / "optimizer.pt").fingerprint() == straight.fingerprint()
+    assert torch.equal(LearnedOptimizerNet.load(tmp_path / "resumed" / "optimizer.pt").theta.detach(), straight)
 
 
 def test_two_workers_give_the_same_update_as_one(tmp_path):
@@ -85,7 +85,7 @@ def test_two_workers_give_the_same_update_as_one(tmp_path):
     one = train(config, tmp_path / "one", progress=False)
     train_parallel(config, tmp_path / "two", n_workers=2)
     two = LearnedOptimizerNet.load(tmp_path / "two" / "optimizer.pt")
-    assert torch.equal(one.theta.detach(), two.theta.detach())
+    assert torch.equal(one, two.theta.detach())
 
 
 def test_bad_checkpoints_are_refused(tmp_path):
@@ -115,11 +115,11 @@ def test_training_lowers_the_meta_loss_on_a_fixed_task(tmp_path):
     config = tiny_config(iterations=12, pairs=4, sigma=0.05, learning_rate=0.03, replicas=2,
                          network=NetworkConfig(initial_skip=(0.0, 0.0, 0.5, 0.0, 0.0)),
                          distribution=TaskDistribution(families=(("LJ", 10, 10),), unroll=(80, 80)))
-    before = LearnedOptimizerNet(config.network, seed=config.seed)
-    after = train(config, tmp_path / "run", progress=False)
-    loss_before, _ = evaluate_population(before, before.theta.detach()[None], task, replicas=4)
-    loss_after, _ = evaluate_population(after, after.theta.detach()[None], task, replicas=4)
-    assert loss_after[0] < loss_before[0]
+    net = LearnedOptimizerNet(config.network, seed=config.seed)
+    trained = train(config, tmp_path / "run", progress=False)
+    loss_before, _ = evaluate_population(net, net.theta.detach()[None], task, replicas=4)
+    loss_after, _ = evaluate_population(net, trained[None], task, replicas=4)
+    assert loss_after.mean() < loss_before.mean()
 
 
 def test_silicon_tasks_are_periodic_cells():

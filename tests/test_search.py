@@ -5,8 +5,7 @@ import pytest
 from ase.cluster import Icosahedron
 
 from lopt_lammps.comparison import StructureComparator, fingerprint
-from lopt_lammps.optimizers import LearnedOptimizerNet
-from lopt_lammps.search import METHODS, search
+from lopt_lammps.search import METHODS, BasinHoppingSettings, search
 from lopt_lammps.structures import random_positions
 from lopt_lammps.systems import System
 
@@ -22,7 +21,7 @@ SYSTEMS = {
 @pytest.mark.parametrize("name", sorted(SYSTEMS))
 def test_every_driver_runs_on_every_potential(method, name):
     system = SYSTEMS[name]
-    result = search(system, method, 600, seeds=[0, 1], optimizer=LearnedOptimizerNet())
+    result = search(system, method, 600, seeds=[0, 1], optimizer="untrained")
     assert [run.seed for run in result.runs] == [0, 1]
     for run in result.runs:
         assert 0 < run.evaluations <= 600
@@ -80,12 +79,13 @@ def test_homotops_are_different_structures():
     assert sorted(map(sorted, groups)) == [[0, 2], [1]]
 
 
-@pytest.mark.parametrize("method", ["learned", "adam", "bh"])
-def test_a_seed_runs_the_same_in_any_batch(method):
-    """A rule search's seed gives the same trace and minima alone and beside other seeds."""
+@pytest.mark.parametrize("method, settings", [("learned", {}), ("loop-learned", {}), ("adam", {}), ("bh", {"minimizer": "lbfgs"})])
+def test_a_seed_runs_the_same_in_any_batch(method, settings):
+    """A seed gives the same trace and minima alone and beside other seeds."""
     system = System.parse("Ag10Cu3")
-    alone = search(system, method, 3000, [2]).runs[0]
-    batched = search(system, method, 3000, [0, 1, 2]).runs[2]
+    options = dict(optimizer="untrained", bh_settings=BasinHoppingSettings(**settings))
+    alone = search(system, method, 3000, [2], **options).runs[0]
+    batched = search(system, method, 3000, [0, 1, 2], **options).runs[2]
     assert alone.trace_evaluations == batched.trace_evaluations
     assert alone.trace_energies == batched.trace_energies
     assert [m.energy for m in alone.minima] == [m.energy for m in batched.minima]

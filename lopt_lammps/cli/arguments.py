@@ -29,17 +29,17 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
-def resolve_method(method: str, optimizer: Path | None) -> tuple[str, str]:
-    """``auto`` -> ``learned`` when a learned optimizer is available, else ``bh``; with a reason."""
+def resolve_method(method: str, optimizer: str | Path | None) -> tuple[str, str]:
+    """``auto`` -> ``learned`` when a learned hop policy is available, else ``bh``; with a reason."""
     if method != "auto":
         return method, f"method {method}"
     if optimizer is not None:
-        return "learned", f"method auto: learned optimizer {optimizer}"
+        return "learned", f"method auto: learned hop policy {optimizer}"
     from ..errors import CheckpointError
-    from ..pretrained import pretrained_path
+    from ..pretrained import pretrained_policy_path
 
     try:
-        pretrained_path()
-        return "learned", "method auto: the shipped pretrained learned optimizer"
+        pretrained_policy_path()
+        return "learned", "method auto: the shipped pretrained learned hop policy"
     except CheckpointError:
-        return "bh", "method auto: basin hopping, because no pretrained learned optimizer ships with this installation"
+        return "bh", "method auto: basin hopping, because no pretrained learned hop policy ships with this installation"

@@ -78,12 +78,9 @@ def cmd_job_search(args: argparse.Namespace) -> int:
     outputs.check()
     system = system_from_args(args)
     method, reason = resolve_method(args.method, args.optimizer)
-    optimizer_hash = ""
-    if method == "learned":
-        from ..search import load_optimizer
+    from ..search import optimizer_fingerprint
 
-        net = load_optimizer(args.optimizer)
-        optimizer_hash = net.fingerprint()
+    optimizer_hash = optimizer_fingerprint(method, args.optimizer, basin_hopping_settings(args))
     inputs = {
         "system": system.formula, "boundary": system.boundary, "density": args.density, "potential": args.potential or "",
         "method": method, "method_choice": reason, "budget": args.budget,

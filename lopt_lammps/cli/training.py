@@ -6,13 +6,7 @@ import argparse
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from ..metatrain import (
-        OPTIMIZER_FILE,
-        TrainConfig,
-        train,
-        train_parallel,
-        workers_from_environment,
-    )
+    from ..metatrain import TrainConfig, output_path, train, train_parallel, workers_from_environment
 
     config = TrainConfig.from_yaml(args.config) if args.config else TrainConfig()
     if args.iterations is not None:
@@ -22,7 +16,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         train_parallel(config, args.out, args.workers, args.accelerator)
     else:
         train(config, args.out, workers_from_environment(), args.accelerator)
-    print(f"trained optimizer: {args.out / OPTIMIZER_FILE}; curve: {args.out / 'training_curve.png'}")
+    print(f"trained: {output_path(config, args.out)}; curve: {args.out / 'training_curve.png'}")
     return 0
 
 

@@ -1,22 +1,23 @@
-"""Meta-training of the learned optimizer: tasks, objective, outer trainers, loop."""
+"""Meta-training of the learned update rule and the learned hop policy: tasks, objectives, learners, outer trainers, loop."""
 
 from .config import TrainConfig
 from .evaluate import evaluate_population
+from .learners import HopLearner, RuleLearner, make_learner
 from .loop import (
-    OPTIMIZER_FILE,
     STATE_FILE,
     Workers,
     load_state,
+    output_path,
+    shape_fitness,
     train,
     train_parallel,
     workers_from_environment,
 )
-from .objective import anytime_loss, final_loss
+from .objective import anytime_loss, final_loss, log_gap_loss
 from .tasks import Task, TaskDistribution
 from .trainers import AntitheticES, GeneticAlgorithm, make_trainer
 
 __all__ = [
-    "OPTIMIZER_FILE",
     "STATE_FILE",
     "AntitheticES",
     "GeneticAlgorithm",
@@ -24,11 +25,17 @@ __all__ = [
     "TaskDistribution",
     "TrainConfig",
     "Workers",
+    "HopLearner",
+    "RuleLearner",
     "anytime_loss",
     "evaluate_population",
     "final_loss",
     "load_state",
+    "log_gap_loss",
+    "make_learner",
+    "output_path",
     "make_trainer",
+    "shape_fitness",
     "train",
     "train_parallel",
     "workers_from_environment",

@@ -27,7 +27,17 @@ class TrainConfig:
     replicas: int = 2
     save_every: int = 10
     held_out_every: int = 25
+    #: what is learned: "rule" (the per-atom network update rule) or "hops" (the hop policy)
+    learner: str = "rule"
+    #: one loss per member from the per-task losses: "standardise" (centred, scaled) or "rank" (centred ranks)
+    shaping: str = "standardise"
+    #: learning rate: "constant", or "cosine" decay to a tenth
+    schedule: str = "constant"
+    #: held-out replicas per task (the interval of the held-out metric is over tasks x replicas)
+    held_out_replicas: int = 1
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    #: learner "hops": basin-hopping settings the hop policy starts from (BasinHoppingSettings fields)
+    hops: dict[str, Any] = field(default_factory=dict)
     distribution: TaskDistribution = field(default_factory=TaskDistribution)
 
     def to_dict(self) -> dict[str, Any]:
@@ -50,6 +60,16 @@ class TrainConfig:
             raise ConfigError(f"invalid training configuration: {err}") from err
         if config.trainer not in ("esmc", "es", "ga"):
             raise ConfigError(f"trainer {config.trainer!r} unknown: esmc, es or ga")
+        for key, allowed in (("learner", ("rule", "hops")), ("shaping", ("standardise", "rank")), ("schedule", ("constant", "cosine"))):
+            if getattr(config, key) not in allowed:
+                raise ConfigError(f"{key} {getattr(config, key)!r} unknown: {' or '.join(allowed)}")
+        if config.learner == "hops":
+            from ..search.policies import BasinHoppingSettings
+
+            try:
+                BasinHoppingSettings(**config.hops)
+            except TypeError as err:
+                raise ConfigError(f"hops: {err}; use the fields of BasinHoppingSettings") from err
         if min(config.iterations, config.pairs, config.tasks_per_iteration, config.replicas, config.save_every) < 1:
             raise ConfigError("iterations, pairs, tasks_per_iteration, replicas and save_every must be positive")
         return config

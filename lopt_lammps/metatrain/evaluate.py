@@ -28,7 +28,7 @@ def evaluate_population(
     replicas: int,
     accelerator: Accelerator | str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Anytime and final losses (P,) of each parameter vector in ``thetas`` (P, n) on ``task``."""
+    """Anytime and final losses (P, replicas) of each parameter vector in ``thetas`` (P, n) on ``task``."""
     system = task.system()
     members = thetas.shape[0]
     starts = np.stack([random_positions(system, np.random.default_rng([task.seed, r])) for r in range(replicas)])
@@ -46,4 +46,4 @@ def evaluate_population(
     scale = system.n_atoms * system.energy_scale()
     anytime = np.array([anytime_loss(fix.trace.evaluations[b], fix.trace.energies[b], task.budget, scale) for b in range(n)])
     final = np.array([final_loss(fix.trace.energies[b], scale) for b in range(n)])
-    return anytime.reshape(members, replicas).mean(axis=1), final.reshape(members, replicas).mean(axis=1)
+    return anytime.reshape(members, replicas), final.reshape(members, replicas)

@@ -25,16 +25,14 @@ import torch
 import torch.distributed as dist
 
 from ..errors import CheckpointError
-from ..optimizers import LearnedOptimizerNet
 from ..paths import atomic_torch_save
 from .config import TrainConfig
-from .evaluate import evaluate_population
+from .learners import HopLearner, RuleLearner, make_learner
 from .trainers import make_trainer
 
 STATE_FORMAT = "lopt-lammps/training-state"
 STATE_VERSION = 1
 STATE_FILE = "state.pt"
-OPTIMIZER_FILE = "optimizer.pt"
 
 
 @dataclass
@@ -55,13 +53,13 @@ class Workers:
         return tensor.numpy()
 
 
-def _save_state(path: Path, config: TrainConfig, iteration: int, net: LearnedOptimizerNet, trainer, history: list) -> None:
+def _save_state(path: Path, config: TrainConfig, iteration: int, theta: torch.Tensor, trainer, history: list) -> None:
     payload = {
         "format": STATE_FORMAT,
         "version": STATE_VERSION,
         "config": config.to_dict(),
         "iteration": iteration,
-        "theta": net.theta.detach().clone(),
+        "theta": theta.detach().clone(),
         "trainer": trainer.state_dict(),
         "history": json.dumps(history),
     }
@@ -88,23 +86,39 @@ def load_state(path: Path, config: TrainConfig) -> dict[str, Any]:
     return payload
 
 
-def shape_fitness(losses: np.ndarray) -> np.ndarray:
-    """Per-task standardised losses (T, P) -> one loss per member (P,).
+def shape_fitness(losses: np.ndarray, shaping: str = "standardise") -> np.ndarray:
+    """Per-task losses (T, P) -> one loss per member (P,).
 
-    Each task's losses are centred on their median and divided by their spread, so tasks
-    whose energies vary more (Lennard-Jones against metals) do not drown the others.
+    ``standardise``: each task's losses centred on their median and divided by their
+    spread, so tasks whose losses vary more do not drown the others; ``rank``: each task's
+    centred ranks in [-0.5, 0.5] (only the order counts: robust to outliers and to tasks
+    of any scale).
     """
+    if shaping == "rank":
+        ranks = losses.argsort(axis=1, kind="stable").argsort(axis=1, kind="stable")
+        return (ranks / max(losses.shape[1] - 1, 1) - 0.5).mean(axis=0)
     centred = losses - np.median(losses, axis=1, keepdims=True)
     spread = losses.std(axis=1, keepdims=True) + 1e-12
     return (centred / spread).mean(axis=0)
 
 
-def _evaluate(net, population, tasks, replicas, workers, accelerator) -> tuple[np.ndarray, np.ndarray]:
-    anytime = np.zeros((len(tasks), len(population)))
-    final = np.zeros_like(anytime)
+def _evaluate(learner, population, tasks, replicas, workers, accelerator) -> np.ndarray:
+    """Losses (T, P, replicas) of every member on every task, the tasks split over workers."""
+    losses = np.zeros((len(tasks), len(population), replicas))
     for t in workers.mine(len(tasks)):
-        anytime[t], final[t] = evaluate_population(net, population, tasks[t], replicas, accelerator)
-    return workers.sum(anytime), workers.sum(final)
+        losses[t] = learner.evaluate(population, tasks[t], replicas, accelerator)
+    return workers.sum(losses)
+
+
+def held_out_metric(learner, theta: torch.Tensor, start: torch.Tensor, config: TrainConfig, workers, accelerator) -> dict[str, float]:
+    """Mean held-out loss of ``theta`` with a 95 % interval over tasks x replicas, and its
+    paired difference to the parameters training started from (same tasks and seeds)."""
+    tasks = config.distribution.held_out_tasks()
+    losses = _evaluate(learner, torch.stack([theta, start]), tasks, config.held_out_replicas, workers, accelerator)
+    now, before = losses[:, 0].ravel(), losses[:, 1].ravel()
+    half = lambda v: float(1.96 * v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else float("nan")  # noqa: E731
+    return {"held_out": float(now.mean()), "held_out_interval": half(now),
+            "held_out_change": float((now - before).mean()), "held_out_change_interval": half(now - before)}
 
 
 def train(
@@ -114,8 +128,8 @@ def train(
     accelerator: str | None = None,
     progress: bool = True,
     stop_after: int | None = None,
-) -> LearnedOptimizerNet:
-    """Train (or resume training) into folder ``out``; returns the trained network.
+) -> torch.Tensor:
+    """Train (or resume training) into folder ``out``; returns the trained parameters.
 
     ``stop_after`` ends this call after that many iterations (for tests and time slices).
     """
@@ -124,15 +138,18 @@ def train(
     torch.set_num_threads(1)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    net = LearnedOptimizerNet(config.network, seed=config.seed)
-    trainer = make_trainer(config.trainer, config.seed, config.pairs, config.sigma, config.learning_rate, net.perturbation_scale())
+    learner = make_learner(config)
+    start_theta = learner.initial()
+    theta = torch.nn.Parameter(start_theta.clone())
+    trainer = make_trainer(config.trainer, config.seed, config.pairs, config.sigma, config.learning_rate, learner.scale(),
+                           config.schedule, config.iterations)
     start, history = 0, []
     state_path = out / STATE_FILE
     if state_path.exists():
         state = load_state(state_path, config)
         with torch.no_grad():
-            net.theta.copy_(state["theta"])
-        trainer.load_state_dict(state["trainer"], net.theta)
+            theta.copy_(state["theta"])
+        trainer.load_state_dict(state["trainer"], theta)
         start, history = state["iteration"], json.loads(state["history"])
     end = config.iterations if stop_after is None else min(config.iterations, start + stop_after)
     metadata = _metadata(config)
@@ -140,23 +157,21 @@ def train(
     if progress and workers.rank == 0:
         from tqdm import tqdm
 
-        bar = tqdm(total=config.iterations, initial=start, desc=f"meta-training ({config.trainer})", unit="it")
+        bar = tqdm(total=config.iterations, initial=start, desc=f"meta-training ({config.learner}, {config.trainer})", unit="it")
     for iteration in range(start, end):
         tasks = config.distribution.sample(config.seed, iteration, config.tasks_per_iteration)
-        population = trainer.ask(net.theta.detach(), iteration)
-        anytime, final = _evaluate(net, population, tasks, config.replicas, workers, accelerator)
-        trainer.tell(net.theta, population, shape_fitness(anytime), iteration)
-        raw = anytime.mean(axis=0)
+        population = trainer.ask(theta.detach(), iteration)
+        losses = _evaluate(learner, population, tasks, config.replicas, workers, accelerator).mean(axis=2)
+        diagnostics = trainer.tell(theta, population, shape_fitness(losses, config.shaping), iteration)
+        raw = losses.mean(axis=0)
         record = {"iteration": iteration, "loss": float(raw[0] if config.trainer == "esmc" else raw.mean()),
-                  "best_member": float(raw.min()), "final": float(final.mean())}
+                  "best_member": float(raw.min()), **diagnostics}
         if config.held_out_every and (iteration + 1) % config.held_out_every == 0:
-            held_tasks = config.distribution.held_out_tasks()
-            held, held_final = _evaluate(net, net.theta.detach()[None], held_tasks, 1, workers, accelerator)
-            record.update({"held_out": float(held.mean()), "held_out_final": float(held_final.mean())})
+            record.update(held_out_metric(learner, theta.detach(), start_theta, config, workers, accelerator))
         history.append(record)
         if workers.rank == 0 and ((iteration + 1) % config.save_every == 0 or iteration + 1 == end):
-            _save_state(state_path, config, iteration + 1, net, trainer, history)
-            net.save(out / OPTIMIZER_FILE, metadata={**metadata, "iterations": iteration + 1})
+            _save_state(state_path, config, iteration + 1, theta, trainer, history)
+            learner.save(theta.detach(), out / learner.output, {**metadata, "iterations": iteration + 1})
             (out / "history.json").write_text(json.dumps(history, indent=1))
         if bar is not None:
             bar.update(1)
@@ -167,7 +182,12 @@ def train(
         from .plots import plot_training
 
         plot_training(history, out / "training_curve.png", config.trainer)
-    return net
+    return theta.detach()
+
+
+def output_path(config: TrainConfig, out: str | Path) -> Path:
+    """Where :func:`train` writes the trained optimizer or policy."""
+    return Path(out) / (HopLearner.output if config.learner == "hops" else RuleLearner.output)
 
 
 def _metadata(config: TrainConfig) -> dict[str, Any]:

@@ -1,4 +1,6 @@
-"""The meta-objective: anytime quality of a search, normalised per task.
+"""Meta-objectives: anytime quality of a search, normalised per task.
+
+Learned update rules (``anytime_loss``):
 
 For a replica of a task with N atoms and cohesive energy scale E0 (see
 :meth:`System.energy_scale`), with best energy so far b(t) after t of U evaluations,
@@ -11,6 +13,8 @@ size and element weigh alike. The final term F = b(U) / (N * E0) is reported too
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -31,3 +35,22 @@ def anytime_loss(evaluations: list[int], energies: list[float], budget: int, sca
 
 def final_loss(energies: list[float], scale: float) -> float:
     return float(energies[-1] / scale) if energies else float("nan")
+
+
+#: gap floor of the log-gap objective, in the potential's energy unit (1 meV; 1e-3 epsilon)
+GAP_FLOOR = 1e-3
+
+
+def log_gap_loss(evaluations: list[int], energies: list[float], budget: int, reference: float) -> float:
+    """Hop policies: mean over evaluations 1..budget of log10(best - reference + GAP_FLOOR).
+
+    Finding the best-known minimum early scores best (-3); a gap of 0.1 eV held all the way
+    scores -1. A run that records nothing scores as if its gap were 10 (energy units).
+    """
+    gap = lambda e: math.log10(max(e - reference, 0.0) + GAP_FLOOR)  # noqa: E731
+    if not evaluations:
+        return gap(reference + 10.0)
+    ev = np.minimum(np.asarray(evaluations + [budget + 1], dtype=float), budget + 1)
+    logs = np.array([gap(e) for e in energies])
+    before = (ev[0] - 1) * gap(reference + 10.0)
+    return float((before + (logs * np.diff(ev)).sum()) / budget)

@@ -34,6 +34,8 @@ class TaskDistribution:
     """Training distribution: element families with size ranges, and unroll lengths."""
 
     families: tuple[tuple[str, int, int], ...] = (("Ag", 10, 40), ("Cu", 10, 40), ("LJ", 10, 40))
+    #: fixed compositions sampled alongside the families (each as likely as one family)
+    compositions: tuple[str, ...] = ()
     unroll: tuple[int, int] = (200, 600)
     #: held-out tasks: never trained on
     held_out: tuple[str, ...] = ("Ag10Cu3", "Ag15Cu5", "Ag27Cu7", "Ag30Cu8", "LJ45", "LJ55")
@@ -45,10 +47,13 @@ class TaskDistribution:
         rng = np.random.default_rng([seed, iteration, 11])
         tasks = []
         for k in range(count):
-            element, low, high = self.families[rng.integers(len(self.families))]
-            size = int(rng.integers(low, high + 1))
+            pick = int(rng.integers(len(self.families) + len(self.compositions)))
+            if pick < len(self.families):
+                element, low, high = self.families[pick]
+                formula = f"{element}{int(rng.integers(low, high + 1))}"
+            else:
+                formula = self.compositions[pick - len(self.families)]
             budget = int(rng.integers(self.unroll[0], self.unroll[1] + 1))
-            formula = f"{element}{size}"
             tasks.append(Task(formula, budget, int(rng.integers(2**31)) + k, default_boundary(formula)))
         return tasks
 

@@ -16,6 +16,7 @@ the same population.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,15 @@ def _noise(seed: int, iteration: int, count: int, scale: torch.Tensor) -> torch.
 
 @dataclass
 class AntitheticES:
-    """Antithetic evolution strategies; ``clip`` turns on meta-loss clipping (ESMC)."""
+    """Antithetic evolution strategies; ``clip`` turns on meta-loss clipping (ESMC).
+
+    The learning rate follows ``schedule``: ``constant``, or ``cosine`` decay to a tenth
+    of it over ``iterations``. :meth:`tell` returns signal diagnostics: the cosine between
+    the gradient estimates of the two halves of the pairs (independent estimates at the
+    same parameters: near 0 when the estimate is noise), the gradient norm, and the
+    parameters' distance from where training started against the distance Adam drifts
+    on pure noise (about ``learning_rate * sqrt(iterations * n)``).
+    """
 
     seed: int
     scale: torch.Tensor
@@ -39,9 +48,12 @@ class AntitheticES:
     sigma: float = 0.02
     learning_rate: float = 0.01
     clip: bool = True
+    schedule: str = "constant"
+    iterations: int = 1
 
     def __post_init__(self) -> None:
         self.optimizer: torch.optim.Adam | None = None
+        self.start: torch.Tensor | None = None
 
     @property
     def name(self) -> str:
@@ -54,7 +66,13 @@ class AntitheticES:
             members.insert(0, theta[None])
         return torch.cat(members).detach()
 
-    def tell(self, theta: torch.nn.Parameter, population: torch.Tensor, losses: np.ndarray, iteration: int) -> None:
+    def rate(self, iteration: int) -> float:
+        if self.schedule == "constant":
+            return self.learning_rate
+        progress = min(iteration / max(self.iterations - 1, 1), 1.0)
+        return self.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    def tell(self, theta: torch.nn.Parameter, population: torch.Tensor, losses: np.ndarray, iteration: int) -> dict[str, float]:
         z = _noise(self.seed, iteration, self.pairs, self.scale)
         losses = torch.from_numpy(np.asarray(losses, dtype=float))
         offset = 1 if self.clip else 0
@@ -62,20 +80,33 @@ class AntitheticES:
         if self.clip:
             baseline = losses[0]
             plus, minus = torch.minimum(plus, baseline), torch.minimum(minus, baseline)
-        gradient = ((plus - minus)[:, None] * z).mean(0) / (2 * self.sigma * self.scale**2)
+        contributions = (plus - minus)[:, None] * z  # each pair's estimate, up to a common factor
+        gradient = contributions.mean(0) / (2 * self.sigma * self.scale**2)
         if self.optimizer is None:
             self.optimizer = torch.optim.Adam([theta], lr=self.learning_rate)
+        if self.start is None:
+            self.start = theta.detach().clone()
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.rate(iteration)
         theta.grad = gradient.to(theta.dtype)
         self.optimizer.step()
         self.optimizer.zero_grad()
+        half = self.pairs // 2
+        first, second = contributions[:half].mean(0), contributions[half:].mean(0)
+        cosine = float(first @ second / (first.norm() * second.norm()).clamp_min(1e-300))
+        n = theta.numel()
+        return {"gradient_cosine_halves": cosine, "gradient_norm": float(gradient.norm()), "learning_rate": self.rate(iteration),
+                "drift": float((theta.detach() - self.start).norm()),
+                "random_walk": self.learning_rate * math.sqrt((iteration + 1) * n)}
 
     def state_dict(self) -> dict[str, Any]:
-        return {"optimizer": self.optimizer.state_dict() if self.optimizer else None}
+        return {"optimizer": self.optimizer.state_dict() if self.optimizer else None, "start": self.start}
 
     def load_state_dict(self, state: dict[str, Any], theta: torch.nn.Parameter) -> None:
         if state.get("optimizer") is not None:
             self.optimizer = torch.optim.Adam([theta], lr=self.learning_rate)
             self.optimizer.load_state_dict(state["optimizer"])
+        self.start = state.get("start")
 
 
 @dataclass
@@ -100,11 +131,12 @@ class GeneticAlgorithm:
         z = _noise(self.seed, iteration, children, self.scale)
         return torch.cat([parents, parents[picks] + self.sigma * z]).detach()
 
-    def tell(self, theta: torch.nn.Parameter, population: torch.Tensor, losses: np.ndarray, iteration: int) -> None:
+    def tell(self, theta: torch.nn.Parameter, population: torch.Tensor, losses: np.ndarray, iteration: int) -> dict[str, float]:
         order = np.argsort(np.asarray(losses), kind="stable")[: self.elites]
         self.parents = population[torch.from_numpy(order)].clone()
         with torch.no_grad():
             theta.copy_(self.parents[0])
+        return {}
 
     def state_dict(self) -> dict[str, Any]:
         return {"parents": self.parents}
@@ -113,13 +145,15 @@ class GeneticAlgorithm:
         self.parents = state.get("parents")
 
 
-def make_trainer(name: str, seed: int, pairs: int, sigma: float, learning_rate: float, scale: torch.Tensor):
+def make_trainer(name: str, seed: int, pairs: int, sigma: float, learning_rate: float, scale: torch.Tensor,
+                 schedule: str = "constant", iterations: int = 1):
     """A trainer by name: ``esmc``, ``es`` or ``ga`` (population 2 * pairs + 1, a quarter elites).
 
-    ``scale`` (n,) sets the relative perturbation size of each parameter.
+    ``scale`` (n,) sets the relative perturbation size of each parameter; ``schedule`` and
+    ``iterations`` set the learning-rate schedule of the ES trainers.
     """
     if name in ("esmc", "es"):
-        return AntitheticES(seed, scale, pairs, sigma, learning_rate, clip=name == "esmc")
+        return AntitheticES(seed, scale, pairs, sigma, learning_rate, clip=name == "esmc", schedule=schedule, iterations=iterations)
     if name == "ga":
         population = 2 * pairs + 1
         return GeneticAlgorithm(seed, scale, population, max(2, population // 4), sigma)

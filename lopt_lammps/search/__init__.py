@@ -3,18 +3,20 @@
 Every method is a hop policy (:mod:`.policies`) run by chains (:mod:`.chain`, one per
 seed) with a local stage run by an executor (:mod:`.executors`):
 
-========== ===================================================== =====================================
-method     hops                                                  local stage
-========== ===================================================== =====================================
-bh         basin hopping (Metropolis, swaps, surface moves,      L-BFGS in one run for all seeds, or
-           restarts after stagnation): ``BasinHoppingSettings``  LAMMPS ``minimize`` (cg, fire)
-learned    greedy hops from the chain's best minimum             learned rule for ``cycle`` evaluations,
-           (``RuleLoopSettings.hops``)                           then L-BFGS to the minimum
-loop-fire, same loop as ``learned``                              FIRE or Adam instead of the learned
-loop-adam                                                        rule (controls of ``learned``)
-fire, cg   none: every relaxation from a new random structure    LAMMPS ``minimize``
-adam, gd   none: every relaxation from a new random structure    the rule, then L-BFGS
-========== ===================================================== =====================================
+============= ===================================================== =====================================
+method        hops                                                  local stage
+============= ===================================================== =====================================
+bh            basin hopping (Metropolis, swaps, surface moves,      LAMMPS ``minimize`` (cg, fire), or
+              restarts after stagnation): ``BasinHoppingSettings``  L-BFGS in one run for all seeds
+learned       the learned hop policy (:mod:`.learned_policy`):      L-BFGS in one run for all seeds
+              which move, which atoms, how far, which temperature
+loop-learned  greedy hops from the chain's best minimum             the learned update rule for ``cycle``
+              (``RuleLoopSettings.hops``)                           evaluations, then L-BFGS
+loop-fire,    same loop as ``loop-learned``                         FIRE or Adam instead of the learned
+loop-adam                                                           rule (its controls)
+fire, cg      none: every relaxation from a new random structure    LAMMPS ``minimize``
+adam, gd      none: every relaxation from a new random structure    the rule, then L-BFGS
+============= ===================================================== =====================================
 
 :func:`search` runs a method for several seeds and returns a :class:`SearchResult` with each
 seed's trace (best energy against evaluations) and the distinct minima it found, relaxed
@@ -31,7 +33,7 @@ from .policies import MINIMIZERS, BasinHoppingSettings
 
 #: loaded on first use: they import torch, which the command line's parser does without
 _LAZY = {
-    "search": "methods", "load_optimizer": "methods", "RuleLoopSettings": "methods",
+    "search": "methods", "load_optimizer": "methods", "optimizer_fingerprint": "methods", "RuleLoopSettings": "methods",
     "MINIMA_FORCE_TOLERANCE": "common", "Minimum": "result", "SearchResult": "result", "SeedRun": "result",
 }
 

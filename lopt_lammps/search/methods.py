@@ -25,6 +25,7 @@ from ..systems import System
 from .chain import Chain
 from .common import MINIMA_FORCE_TOLERANCE, Relaxer
 from .executors import run_batched, run_sequentially
+from .learned_policy import LearnedHopPolicy, initial_parameters, load_policy, policy_fingerprint
 from .policies import BasinHopping, BasinHoppingSettings, HopPolicy, RandomRestarts
 from .result import SearchResult, SeedRun
 
@@ -108,6 +109,10 @@ def _run(system, method, budget, seeds, optimizer, accelerator, bh, loop, starts
         if bh.minimizer == "lbfgs":
             return batched(policy, lbfgs(system), bh.tolerance, MAX_RELAXATION), settings
         return sequential(policy, bh.minimizer, bh.tolerance), settings
+    if method == "learned":
+        theta, patience, name = load_policy_for(optimizer, bh)
+        settings = {"optimizer": name, "patience": patience, "tolerance": bh.tolerance}
+        return batched(LearnedHopPolicy(system, theta, patience), lbfgs(system), bh.tolerance, MAX_RELAXATION), settings
     if method in ("fire", "cg"):
         return sequential(RandomRestarts(), method), {"minimizer": method}
     first, settings = _first_stage(system, method, seeds, optimizer, loop)
@@ -128,10 +133,33 @@ def _first_stage(system: System, method: str, seeds: list[int], optimizer, loop:
         "gd": lambda: GradientDescent(learning_rate=0.01 * length / (system.energy_scale() / length), max_step=0.1 * length),
         "loop-fire": lambda: Fire(max_step=0.1 * length),
     }
-    if method != "learned":
+    if method != "loop-learned":
         return rules[method](), {}
     net = optimizer if isinstance(optimizer, LearnedOptimizerNet) else load_optimizer(optimizer)
     return LearnedOptimizer(net, Scales.of(system), loop.cycle, seeds), {"optimizer": net.fingerprint()}
+
+
+def load_policy_for(optimizer: str | Path | None, bh: BasinHoppingSettings) -> tuple[np.ndarray, int, str]:
+    """Parameters, patience and fingerprint of the hop policy of ``learned``: a policy file,
+    ``"untrained"`` (basin hopping with ``bh`` as a policy), or the shipped one (``None``)."""
+    if str(optimizer) == "untrained":
+        theta, patience = initial_parameters(bh), bh.patience
+    else:
+        if optimizer is None:
+            from ..pretrained import pretrained_policy_path
+
+            optimizer = pretrained_policy_path()
+        theta, patience, _ = load_policy(optimizer)
+    return theta, patience, policy_fingerprint(theta, patience)
+
+
+def optimizer_fingerprint(method: str, optimizer: str | Path | None, bh: BasinHoppingSettings) -> str:
+    """Fingerprint of what a learned method would use ("" for other methods): records name it."""
+    if method == "learned":
+        return load_policy_for(optimizer, bh)[2]
+    if method == "loop-learned":
+        return load_optimizer(optimizer).fingerprint()
+    return ""
 
 
 def load_optimizer(path: str | Path | None) -> LearnedOptimizerNet:

@@ -1,0 +1,99 @@
+"""What meta-training learns: a parameter vector, its perturbation scales, how a population
+of parameter vectors is scored on a task, and how the result is saved.
+
+* :class:`RuleLearner`: the learned update rule (the per-atom network) on unrolls from
+  random starts, scored by the anytime best energy per atom (:func:`anytime_loss`);
+* :class:`HopLearner`: the learned hop policy on the deployed search (hop policy + L-BFGS
+  to each minimum) over a horizon of evaluations, scored by the anytime log gap to the
+  task's best-known energy (:func:`log_gap_loss`).
+
+Members of a population run side by side as replicas of one LAMMPS instance, and member
+p's replica r starts from the same structure and draws the same random numbers as every
+other member's replica r (common random numbers), so members differ only by parameters.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import ConfigError
+from ..optimizers import LearnedOptimizerNet
+from ..references import load_references
+from ..search.learned_policy import LearnedHopPolicy, initial_parameters, perturbation_scale, save_policy
+from ..search.policies import BasinHoppingSettings
+from .config import TrainConfig
+from .evaluate import evaluate_population
+from .objective import log_gap_loss
+from .tasks import Task
+
+
+class RuleLearner:
+    """The learned update rule (``config.network``)."""
+
+    output = "optimizer.pt"
+
+    def __init__(self, config: TrainConfig):
+        self.net = LearnedOptimizerNet(config.network, seed=config.seed)
+
+    def initial(self) -> torch.Tensor:
+        return self.net.theta.detach().clone()
+
+    def scale(self) -> torch.Tensor:
+        return self.net.perturbation_scale()
+
+    def evaluate(self, thetas: torch.Tensor, task: Task, replicas: int, accelerator: str | None) -> np.ndarray:
+        """Losses (P, replicas)."""
+        return evaluate_population(self.net, thetas, task, replicas, accelerator)[0]
+
+    def save(self, theta: torch.Tensor, path: Path, metadata: dict[str, Any]) -> None:
+        with torch.no_grad():
+            self.net.theta.copy_(theta)
+        self.net.save(path, metadata=metadata)
+
+
+class HopLearner:
+    """The learned hop policy, starting from basin hopping with ``config.hops`` settings."""
+
+    output = "policy.json"
+
+    def __init__(self, config: TrainConfig):
+        self.settings = BasinHoppingSettings(**config.hops)
+        self.references = load_references()
+
+    def initial(self) -> torch.Tensor:
+        return torch.from_numpy(initial_parameters(self.settings))
+
+    def scale(self) -> torch.Tensor:
+        return torch.from_numpy(perturbation_scale())
+
+    def reference(self, formula: str) -> float:
+        if formula not in self.references:
+            raise ConfigError(f"no best-known energy for training task {formula}: establish it first "
+                              "(benchmarks/establish_references.py) or leave it out of the distribution")
+        return float(self.references[formula]["energy"])
+
+    def evaluate(self, thetas: torch.Tensor, task: Task, replicas: int, accelerator: str | None) -> np.ndarray:
+        """Losses (P, replicas)."""
+        from ..search.chain import Chain
+        from ..search.executors import run_batched
+        from ..search.methods import MAX_RELAXATION, lbfgs
+
+        system = task.system()
+        reference = self.reference(task.formula)
+        seeds = [task.seed * 1009 + r for r in range(replicas)]
+        chains = [Chain(system, seed, LearnedHopPolicy(system, theta.numpy(), self.settings.patience))
+                  for theta in thetas for seed in seeds]
+        runs = run_batched(system, chains, task.budget, lbfgs(system), self.settings.tolerance, MAX_RELAXATION, accelerator)
+        losses = np.array([log_gap_loss(r.trace_evaluations, r.trace_energies, task.budget, reference) for r in runs])
+        return losses.reshape(len(thetas), replicas)
+
+    def save(self, theta: torch.Tensor, path: Path, metadata: dict[str, Any]) -> None:
+        save_policy(path, theta.numpy(), self.settings.patience, metadata)
+
+
+def make_learner(config: TrainConfig) -> RuleLearner | HopLearner:
+    return HopLearner(config) if config.learner == "hops" else RuleLearner(config)

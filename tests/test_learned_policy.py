@@ -1,0 +1,129 @@
+"""The learned hop policy: features, its start at basin hopping, its choices, its files, its training."""
+
+import json
+from collections import Counter
+
+import numpy as np
+import pytest
+import torch
+from ase.cluster import Icosahedron
+
+from lopt_lammps.errors import CheckpointError
+from lopt_lammps.metatrain import TaskDistribution, TrainConfig, shape_fitness, train
+from lopt_lammps.search.learned_policy import (
+    N_PARAMETERS,
+    LearnedHopPolicy,
+    atom_features,
+    initial_parameters,
+    load_policy,
+    policy_fingerprint,
+    save_policy,
+    slices,
+)
+from lopt_lammps.search.moves import coordination
+from lopt_lammps.search.policies import BasinHoppingSettings
+from lopt_lammps.structures import random_positions
+from lopt_lammps.systems import System
+
+AGCU = System.parse("Ag10Cu3")
+
+
+def icosahedron(nn: float) -> np.ndarray:
+    return Icosahedron("Ag", 2, latticeconstant=nn * np.sqrt(2)).positions.copy()
+
+
+def test_features_of_an_icosahedron():
+    system = System.parse("Ag13")
+    phi = atom_features(system, icosahedron(2.89))
+    centre = int(np.argmin(np.linalg.norm(icosahedron(2.89) - icosahedron(2.89).mean(0), axis=1)))
+    assert phi[centre, 0] == pytest.approx(1.0) and phi[centre, 2] == pytest.approx(0.0)
+    surface = np.delete(phi, centre, axis=0)
+    assert np.allclose(surface[:, 0], 6 / 12) and np.allclose(surface[:, 2], 1.0)
+    assert np.allclose(phi[:, 1], 1.0)  # one element: every neighbour is alike
+
+
+def test_the_untrained_policy_moves_like_basin_hopping(rng):
+    settings = BasinHoppingSettings(swap_probability=0.3, atom_move_probability=0.1, atom_move_target="surface")
+    policy = LearnedHopPolicy(AGCU, initial_parameters(settings), settings.patience)
+    x = random_positions(AGCU, 0)
+    kinds = Counter(policy.propose(x, rng)[1] for _ in range(4000))
+    assert kinds["swap"] / 4000 == pytest.approx(0.3, abs=0.03)
+    assert kinds["atom"] / 4000 == pytest.approx(0.1, abs=0.02)
+    counts = coordination(x, 1.35 * AGCU.nearest_neighbour())
+    for _ in range(50):  # a single-atom move takes one of the least coordinated atoms
+        moved = policy._move_atom(x, atom_features(AGCU, x), rng)
+        atom = int(np.flatnonzero((moved != x).any(axis=1))[0])
+        assert counts[atom] <= np.sort(counts)[2]
+    theta = initial_parameters(settings)
+    assert np.exp(theta[slices()["log_step"]][0]) == pytest.approx(settings.step)
+
+
+def test_swap_scores_choose_which_atoms_trade_places(rng):
+    theta = initial_parameters(BasinHoppingSettings())
+    theta[slices()["swap_strong"]] = [-60.0, 0.0, 0.0]  # the least coordinated Cu
+    theta[slices()["swap_weak"]] = [60.0, 0.0, 0.0]     # the most coordinated Ag
+    policy = LearnedHopPolicy(AGCU, theta, 0)
+    x = random_positions(AGCU, 1)
+    phi = atom_features(AGCU, x)
+    types = np.asarray(AGCU.types)
+    cu, ag = np.flatnonzero(types == 2), np.flatnonzero(types == 1)
+    expected = {int(cu[np.argmin(phi[cu, 0])]), int(ag[np.argmax(phi[ag, 0])])}
+    if len(set(phi[cu, 0])) == len(cu) and len(set(phi[ag, 0])) == len(ag):
+        moved = policy._swap(x, phi, rng)
+        assert set(np.flatnonzero((moved != x).any(axis=1)).tolist()) == expected
+
+
+def test_stagnation_raises_the_temperature(rng):
+    theta = initial_parameters(BasinHoppingSettings(temperature=0.01))
+    theta[slices()["kt_stagnation"]] = 3.0
+    policy = LearnedHopPolicy(AGCU, theta, patience=100)
+    policy.restart(0)
+    calm = np.mean([policy.accept(-10.0, -9.9, rng) for _ in range(4000)])
+    policy.restart(99)
+    stuck = np.mean([policy.accept(-10.0, -9.9, rng) for _ in range(4000)])
+    assert stuck > calm + 0.1
+
+
+def test_policy_files_round_trip_and_refuse_anything_else(tmp_path):
+    theta = np.linspace(-1, 1, N_PARAMETERS)
+    path = tmp_path / "policy.json"
+    save_policy(path, theta, 150, {"note": "test"})
+    back, patience, metadata = load_policy(path)
+    assert np.array_equal(back, theta) and patience == 150 and metadata["note"] == "test"
+    assert policy_fingerprint(back, patience) == policy_fingerprint(theta, 150)
+    payload = json.loads(path.read_text())
+    for broken, match in [({**payload, "theta": payload["theta"][:-1]}, "damaged"),
+                          ({**payload, "theta": [float("nan")] * N_PARAMETERS}, "damaged"),
+                          ({**payload, "format": "something"}, "not a lopt-lammps hop-policy"),
+                          ({**payload, "parameters": {"other": 22}}, "another version")]:
+        path.write_text(json.dumps(broken))
+        with pytest.raises(CheckpointError, match=match):
+            load_policy(path)
+    path.write_text("{not json")
+    with pytest.raises(CheckpointError, match="not a readable"):
+        load_policy(path)
+    with pytest.raises(CheckpointError, match="not found"):
+        load_policy(tmp_path / "missing.json")
+
+
+def test_rank_shaping_keeps_only_the_order():
+    losses = np.array([[3.0, 1.0, 2.0], [100.0, -5.0, 7.0]])
+    assert shape_fitness(losses, "rank").tolist() == [0.5, -0.5, 0.0]
+
+
+def test_a_tiny_hop_policy_training_runs_and_resumes_bit_identically(tmp_path):
+    config = TrainConfig(seed=2, learner="hops", shaping="rank", schedule="cosine", iterations=3, pairs=2, sigma=0.1,
+                         learning_rate=0.05, tasks_per_iteration=1, replicas=1, save_every=1, held_out_every=3,
+                         held_out_replicas=2, hops={"patience": 50},
+                         distribution=TaskDistribution(families=(), compositions=("LJ13",), unroll=(600, 600),
+                                                       held_out=("Ag10Cu3",), held_out_budget=400, held_out_seeds=(0,)))
+    straight = train(config, tmp_path / "straight", progress=False)
+    train(config, tmp_path / "resumed", progress=False, stop_after=1)
+    resumed = train(config, tmp_path / "resumed", progress=False)
+    assert torch.equal(straight, resumed)
+    theta, patience, metadata = load_policy(tmp_path / "resumed" / "policy.json")
+    assert np.array_equal(theta, straight.numpy()) and patience == 50 and metadata["iterations"] == 3
+    history = json.loads((tmp_path / "straight" / "history.json").read_text())
+    assert {"gradient_cosine_halves", "drift", "random_walk", "learning_rate"} <= set(history[0])
+    assert history[-1]["learning_rate"] < history[0]["learning_rate"]  # cosine schedule
+    assert {"held_out", "held_out_interval", "held_out_change"} <= set(history[-1])
