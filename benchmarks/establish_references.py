@@ -71,23 +71,36 @@ def best_structures(out: Path, formula: str) -> list[Atoms]:
     return sorted(found, key=lambda a: a.info["minimum_energy"])
 
 
-def chain(job: tuple[str, int, int, str, dict, str]) -> dict:
-    """One basin-hopping chain; its lowest minimum as a JSON-able record."""
-    formula, seed, budget, stage, settings, start = job
+def chains(job: tuple[str, list[int], int, str, dict, dict[int, str]]) -> list[dict]:
+    """Basin-hopping chains of one formula, batched in one search; each chain's lowest
+    minimum as a JSON-able record (a chain's result does not depend on its batch)."""
+    formula, seeds, budget, stage, settings, first = job
     system = system_of(formula)
-    starts = {seed: np.array(json.loads(start))} if start else None
-    result = search(system, "bh", budget, [seed], bh_settings=BasinHoppingSettings(**settings), starts=starts)
-    best = result.best()
-    return {"formula": formula, "seed": seed, "energy": best.energy, "positions": best.positions.tolist(),
-            "evaluation": best.evaluation, "stage": stage}
+    starts = {seed: np.array(json.loads(x)) for seed, x in first.items()} or None
+    result = search(system, "bh", budget, seeds, bh_settings=BasinHoppingSettings(**settings), starts=starts)
+    records = []
+    for run in result.runs:
+        best = min(run.minima, key=lambda m: m.energy)
+        records.append({"formula": formula, "seed": run.seed, "energy": best.energy, "positions": best.positions.tolist(),
+                        "evaluation": best.evaluation, "stage": stage})
+    return records
+
+
+def batches(formula: str, seeds: list[int], processes: int, budget: int, stage: str, settings: dict,
+            first: dict[int, str] | None = None) -> list:
+    """Jobs of :func:`chains`: ``seeds`` split into one batch per process."""
+    first = first or {}
+    return [(formula, list(map(int, group)), budget, stage, settings, {int(s): first[s] for s in group if s in first})
+            for group in np.array_split(seeds, processes) if len(group)]
 
 
 def run_chains(out: Path, jobs: list, processes: int, stage: str, how: str) -> None:
     """Run basin-hopping chains and append their lowest minima to each formula's stage file."""
     by_formula: dict[str, list[dict]] = {}
     with ProcessPoolExecutor(processes) as pool:
-        for record in tqdm(pool.map(chain, jobs), total=len(jobs), desc=stage, unit="chain"):
-            by_formula.setdefault(record["formula"], []).append(record)
+        for records in tqdm(pool.map(chains, jobs), total=len(jobs), desc=stage, unit="batch"):
+            for record in records:
+                by_formula.setdefault(record["formula"], []).append(record)
     for formula, records in by_formula.items():
         system = system_of(formula)
         atoms = [to_atoms(system, np.array(r["positions"]), minimum_energy=r["energy"], stage=stage, seed=r["seed"], how=how)
@@ -101,13 +114,14 @@ def run_chains(out: Path, jobs: list, processes: int, stage: str, how: str) -> N
 
 def settings_from(args: argparse.Namespace) -> dict:
     return {"temperature": args.temperature, "step": args.step, "swap_probability": args.swap,
-            "atom_move_probability": args.atom_moves, "patience": args.patience}
+            "atom_move_probability": args.atom_moves, "patience": args.patience, "minimizer": args.minimizer}
 
 
 def cmd_run(args: argparse.Namespace) -> None:
     settings = settings_from(args)
     how = f"basin hopping from random starts, {args.chains} chains x {args.budget} evaluations, {settings}"
-    jobs = [(f, FIRST_SEED["run"] + k, args.budget, "run", settings, "") for f in args.formulas for k in range(args.chains)]
+    seeds = [FIRST_SEED["run"] + k for k in range(args.chains)]
+    jobs = [job for f in args.formulas for job in batches(f, seeds, args.processes, args.budget, "run", settings)]
     run_chains(args.out, jobs, args.processes, "run", how)
 
 
@@ -120,10 +134,9 @@ def cmd_seeded(args: argparse.Namespace) -> None:
         pool = [a for other in args.formulas + args.neighbours for a in best_structures(args.out, other)[:2]
                 if len(a) == system.n_atoms]
         starts = [transmute(a, system) for a in sorted(pool, key=lambda a: a.info["minimum_energy"])]
-        for k in range(args.chains):
-            x = from_atoms(starts[k % len(starts)])[1] if starts else None
-            jobs.append((formula, FIRST_SEED["seeded"] + k, args.budget, "seeded", settings,
-                         json.dumps(x.tolist()) if x is not None else ""))
+        seeds = [FIRST_SEED["seeded"] + k for k in range(args.chains)]
+        first = {s: json.dumps(from_atoms(starts[k % len(starts)])[1].tolist()) for k, s in enumerate(seeds)} if starts else {}
+        jobs += batches(formula, seeds, args.processes, args.budget, "seeded", settings, first)
     how = f"basin hopping seeded from the lowest structures so far of this and same-size compositions, {args.chains} chains x {args.budget}"
     run_chains(args.out, jobs, args.processes, "seeded", how)
 
@@ -194,6 +207,8 @@ def main() -> None:
             p.add_argument("--swap", type=float, default=defaults.swap_probability)
             p.add_argument("--atom-moves", type=float, default=defaults.atom_move_probability)
             p.add_argument("--patience", type=int, default=defaults.patience)
+            p.add_argument("--minimizer", choices=["lbfgs", "cg", "fire"], default="lbfgs",
+                           help="local minimiser (lbfgs runs a batch of chains in one LAMMPS run)")
         if name == "seeded":
             p.add_argument("--neighbours", nargs="*", default=[], help="more formulas to borrow structures from")
     args = parser.parse_args()
