@@ -95,21 +95,28 @@ def batches(formula: str, seeds: list[int], processes: int, budget: int, stage: 
 
 
 def run_chains(out: Path, jobs: list, processes: int, stage: str, how: str) -> None:
-    """Run basin-hopping chains and append their lowest minima to each formula's stage file."""
+    """Run basin-hopping chains; each formula's lowest minima go to its stage file as soon as
+    all its batches are done (an interrupted stage keeps the formulas it finished)."""
+    pending = {job[0]: sum(j[0] == job[0] for j in jobs) for job in jobs}
     by_formula: dict[str, list[dict]] = {}
     with ProcessPoolExecutor(processes) as pool:
         for records in tqdm(pool.map(chains, jobs), total=len(jobs), desc=stage, unit="batch"):
-            for record in records:
-                by_formula.setdefault(record["formula"], []).append(record)
-    for formula, records in by_formula.items():
-        system = system_of(formula)
-        atoms = [to_atoms(system, np.array(r["positions"]), minimum_energy=r["energy"], stage=stage, seed=r["seed"], how=how)
-                 for r in records]
-        path = stage_file(out, formula, stage)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_extxyz(path, atoms)
-        lowest = min(r["energy"] for r in records)
-        print(f"{formula} {stage}: lowest {lowest:.6f}, reached by {sum(r['energy'] <= lowest + SAME for r in records)}/{len(records)} chains")
+            formula = records[0]["formula"]
+            by_formula.setdefault(formula, []).extend(records)
+            pending[formula] -= 1
+            if not pending[formula]:
+                write_stage(out, formula, stage, how, by_formula.pop(formula))
+
+
+def write_stage(out: Path, formula: str, stage: str, how: str, records: list[dict]) -> None:
+    system = system_of(formula)
+    atoms = [to_atoms(system, np.array(r["positions"]), minimum_energy=r["energy"], stage=stage, seed=r["seed"], how=how)
+             for r in records]
+    path = stage_file(out, formula, stage)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_extxyz(path, atoms)
+    lowest = min(r["energy"] for r in records)
+    tqdm.write(f"{formula} {stage}: lowest {lowest:.6f}, reached by {sum(r['energy'] <= lowest + SAME for r in records)}/{len(records)} chains")
 
 
 def settings_from(args: argparse.Namespace) -> dict:
