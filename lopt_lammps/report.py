@@ -26,7 +26,7 @@ from ase.visualize.plot import plot_atoms  # noqa: E402
 from . import dbfile  # noqa: E402
 from .campaign import REQUIRED_KEYS as CAMPAIGN_KEYS  # noqa: E402
 from .provenance import git_commit  # noqa: E402
-from .references import load_references  # noqa: E402
+from .references import load_references, references_fingerprint, references_path  # noqa: E402
 from .systems import parse_formula  # noqa: E402
 
 GAP_FLOOR = 1e-4
@@ -189,6 +189,7 @@ def write_report(campaign: Path, title: str, notes: list[str] | None = None) -> 
     best = {formula: float(row.energy) for formula, row in best_rows.items()}
     lines = [f"# {title}", "", f"Generated {date.today().isoformat()} by lopt-lammps (commit {git_commit()[:12]}).", ""]
     lines += [f"- {note}" for note in notes or []]
+    lines += [f"- best-known energies: {references_path().name}, fingerprint {references_fingerprint()}"]
     choices = sorted({t["settings"].get("method_choice", t["method"]) for t in traces})
     lines += [f"- searched with {choice}" for choice in choices]
     lines += ["", "## Lowest structures", "",

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from environment import bare_environment
 
+from lopt_lammps.references import references_fingerprint
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -27,3 +29,4 @@ def test_tutorial_runs(tmp_path):
     report = (tmp_path / "tutorial" / "results" / "agcu" / "report.md").read_text()
     assert "Excess energy" in report and "Refinement rounds" in report
     assert "pyiron_base records: 9 jobs" in report  # 6 search chunks, 3 refinement chunks
+    assert f"fingerprint {references_fingerprint()}" in report  # which best-known energies it used
