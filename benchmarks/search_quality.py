@@ -19,7 +19,9 @@ Per system and method it reports
 Methods are those of ``lopt-lammps search`` plus ``untrained`` (the learned search with the
 untrained hop policy: basin hopping's defaults as a policy) and ``loop-untrained`` (the
 ``loop-learned`` search with the untrained network); ``--learned LABEL=POLICY`` adds
-learned searches with other hop-policy files. ``--json`` prints the table as a JSON list on the last line.
+learned searches with other hop-policy files. ``--json`` prints the table as a JSON list on the last line. Each job's traces are kept in
+``OUT/jobs`` as soon as it finishes: running the same command again resumes, and runs with
+other ``--methods`` into the same ``--out`` share what is done (delete ``OUT/jobs`` to rerun).
 
 Usage: ``python benchmarks/search_quality.py --systems Ag27Cu7 LJ38 --methods bh learned
 untrained loop-fire --budget 200000 --seeds 30 --processes 2 --section search-quality-held-out``.
@@ -28,10 +30,11 @@ untrained loop-fire --budget 200000 --seeds 30 --processes 2 --section search-qu
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +46,7 @@ import numpy as np  # noqa: E402
 from _report import machine, update_section  # noqa: E402
 
 from lopt_lammps import statistics as st  # noqa: E402
+from lopt_lammps.paths import atomic_write_text  # noqa: E402
 from lopt_lammps.references import load_references, references_fingerprint  # noqa: E402
 from lopt_lammps.search import METHODS  # noqa: E402
 from lopt_lammps.search.result import SearchResult, traces_from_json, traces_to_json  # noqa: E402
@@ -105,6 +109,28 @@ def jobs_for(systems: list[str], chosen: list[Variant], budget: int, seeds: list
             groups = [list(map(int, g)) for g in np.array_split(seeds, processes) if len(g)] if variant.batched else [[s] for s in seeds]
             jobs += [(formula, variant, budget, group) for group in groups]
     return jobs
+
+
+def job_file(out: Path, job: tuple[str, Variant, int, list[int]]) -> Path:
+    """Where a job's traces are kept: named by system, method, budget and seeds."""
+    formula, variant, budget, seeds = job
+    tag = hashlib.sha256(repr(variant).encode()).hexdigest()[:8]
+    return out / "jobs" / f"{formula}-{variant.label}-{tag}-{budget}-seeds{seeds[0]}-{seeds[-1]}.json"
+
+
+def run_jobs(jobs: list, processes: int, out: Path) -> list[dict]:
+    """Every job's traces; jobs already kept in ``out/jobs`` are not run again, and each job
+    is kept as soon as it finishes, so an interrupted benchmark resumes where it stopped."""
+    from tqdm import tqdm
+
+    todo = [job for job in jobs if not job_file(out, job).is_file()]
+    with ProcessPoolExecutor(processes) as pool:
+        futures = {pool.submit(run_job, job): job for job in todo}
+        for future in tqdm(as_completed(futures), total=len(todo), desc="search-quality jobs", unit="job"):
+            path = job_file(out, futures[future])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(path, json.dumps(future.result()))
+    return [json.loads(job_file(out, job).read_text()) for job in jobs]
 
 
 @dataclass
@@ -234,11 +260,7 @@ def main() -> None:
     if args.from_traces:
         traces = json.loads(args.from_traces.read_text())
     else:
-        from tqdm import tqdm
-
-        jobs = jobs_for(args.systems, chosen, args.budget, seeds, args.processes)
-        with ProcessPoolExecutor(args.processes) as pool:
-            traces = list(tqdm(pool.map(run_job, jobs), total=len(jobs), desc="search-quality jobs", unit="job"))
+        traces = run_jobs(jobs_for(args.systems, chosen, args.budget, seeds, args.processes), args.processes, args.out)
         (args.out / "traces.json").write_text(json.dumps(traces))
     results = [traces_from_json(t) for t in traces]
     lines = [
