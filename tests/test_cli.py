@@ -19,6 +19,8 @@ def test_help_explains_commands():
     assert out.returncode == 0 and "search" in out.stdout and "examples:" in out.stdout
     out = run_cli("search", "--help")
     assert "--budget" in out.stdout and "energy+force evaluations per seed" in out.stdout
+    methods = re.sub(r"-\n\s+", "-", out.stdout)  # argparse may break a name at its hyphen
+    assert "ase-bh" in methods and "ase-mh" in methods and "BasinHopping" in out.stdout
 
 
 def test_search_then_db_best(tmp_path, capsys):

@@ -142,8 +142,10 @@ def search_options() -> argparse.ArgumentParser:
                         help="one of %(choices)s. learned: the learned search; bh: basin hopping (with swaps and "
                         "surface moves; its knobs below); fire, cg: LAMMPS relaxations from random restarts; adam, gd: "
                         "the rule from random restarts; loop-fire, loop-adam: the learned search's loop with FIRE or "
-                        "Adam in place of the network (controls); auto: learned when a pretrained optimizer is "
-                        "available, basin hopping otherwise")
+                        "Adam in place of the network (controls); ase-bh, ase-mh: ASE's BasinHopping (every atom "
+                        "displaced, no swap moves; FIRE) and MinimaHopping (its defaults) on the same potential and "
+                        "budget, the peers a user would pick (the --bh-* knobs do not apply); auto: learned when a "
+                        "pretrained optimizer is available, basin hopping otherwise")
     parent.add_argument("--budget", type=whole_number(1, MAX_BUDGET), required=True,
                         help=f"energy+force evaluations per seed (at most {MAX_BUDGET})")
     parent.add_argument("--db", required=True, type=Path, help="ase.db SQLite file to add the minima to")

@@ -16,6 +16,10 @@ loop-fire,    same loop as ``loop-learned``                         FIRE or Adam
 loop-adam                                                           rule (its controls)
 fire, cg      none: every relaxation from a new random structure    LAMMPS ``minimize``
 adam, gd      none: every relaxation from a new random structure    the rule, then L-BFGS
+ase-bh        ASE's ``BasinHopping`` (every atom displaced; no      ASE's FIRE
+              swaps): the peer a user would pick (:mod:`.ase_peer`)
+ase-mh        ASE's ``MinimaHopping`` (MD escapes, self-adjusting   ASE's quasi-Newton
+              temperature and acceptance threshold)
 ============= ===================================================== =====================================
 
 :func:`search` runs a method for several seeds and returns a :class:`SearchResult` with each

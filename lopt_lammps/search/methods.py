@@ -29,7 +29,7 @@ from .learned_policy import LearnedHopPolicy, initial_parameters, load_policy, p
 from .policies import BasinHopping, BasinHoppingSettings, HopPolicy, RandomRestarts
 from .result import SearchResult, SeedRun
 
-from .names import METHODS
+from .names import ASE_PEERS, METHODS
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,10 @@ def _run(system, method, budget, seeds, optimizer, accelerator, bh, loop, starts
         return batched(LearnedHopPolicy(system, theta, patience), lbfgs(system), bh.tolerance, MAX_RELAXATION), settings
     if method in ("fire", "cg"):
         return sequential(RandomRestarts(), method), {"minimizer": method}
+    if method in ASE_PEERS:
+        from .ase_peer import run_peer  # imports ase.optimize (and scipy) only when asked for
+
+        return run_peer(system, method, budget, seeds, starts, accelerator, progress)
     first, settings = _first_stage(system, method, seeds, optimizer, loop)
     if method in ("adam", "gd"):
         staged = Staged(first, lbfgs(system), loop.max_relaxation)
