@@ -54,8 +54,9 @@ from lopt_lammps.systems import System, default_boundary  # noqa: E402
 
 TOLERANCE = 1e-3
 FIGURES = Path(__file__).resolve().parent.parent / "docs" / "figures"
-#: methods that run all their seeds at once (a job takes a share of the seeds, not one)
-BATCHED = {"learned", "loop-learned", "loop-fire", "loop-adam", "adam", "gd"}
+#: methods that run all their seeds at once (a job takes a share of the seeds, not one; bh with
+#: its default L-BFGS minimiser)
+BATCHED = {"bh", "learned", "loop-learned", "loop-fire", "loop-adam", "adam", "gd"}
 
 
 @dataclass(frozen=True)

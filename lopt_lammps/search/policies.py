@@ -60,7 +60,7 @@ class BasinHoppingSettings:
     atom_move_probability: float = 0.1
     atom_move_target: str = "surface"
     patience: int = 200
-    minimizer: str = "cg"
+    minimizer: str = "lbfgs"
     tolerance: float = 1e-3
 
     def __post_init__(self) -> None:
