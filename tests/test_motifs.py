@@ -3,12 +3,13 @@
 import numpy as np
 import pytest
 
+from lopt_lammps.cli import main
 from lopt_lammps.errors import ConfigError
 from lopt_lammps.motifs import build_motifs, relaxed_motifs
 from lopt_lammps.motifs.cores import named_cores
 from lopt_lammps.motifs.polyicosahedra import polyicosahedral_shell
 from lopt_lammps.motifs.sites import coordination, grow, merge, trim
-from lopt_lammps.structures import to_atoms
+from lopt_lammps.structures import read_extxyz, to_atoms
 from lopt_lammps.systems import System
 
 #: a structure of Ag27Cu7 this low exists with the shipped potential (the pIh on a Cu7 pentagonal bipyramid)
@@ -89,6 +90,17 @@ def test_too_small_or_periodic_systems():
     assert relaxed_motifs(System.parse("Ag3")) == []
     with pytest.raises(ConfigError, match="free clusters"):
         build_motifs(System.parse("Si64", boundary="periodic"))
+
+
+def test_cli_writes_labelled_relaxed_motifs(tmp_path, capsys):
+    out = tmp_path / "motifs.extxyz"
+    assert main(["motifs", "Ag10Cu3", "-o", str(out)]) == 0
+    structures = read_extxyz(out)
+    assert "relaxed motifs of Ag10Cu3" in capsys.readouterr().out
+    energies = [a.info["minimum_energy"] for a in structures]
+    assert energies == sorted(energies) and all(a.info["label"] for a in structures)
+    assert energies[0] == pytest.approx(-32.118547, abs=1e-4)  # the best known
+    assert structures[0].get_potential_energy() == pytest.approx(energies[0])
 
 
 @pytest.mark.slow
