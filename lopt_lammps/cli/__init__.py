@@ -9,7 +9,7 @@ from .. import __version__
 from ..errors import LoptError
 from .database import cmd_db_add, cmd_db_best, cmd_db_export, cmd_db_merge, cmd_db_seeds, cmd_report
 from .options import Parser, print_error, non_negative, positive, search_options, seed_options, system_options
-from .search import cmd_init, cmd_job_search, cmd_job_table, cmd_relax, cmd_search
+from .search import cmd_init, cmd_job_search, cmd_job_table, cmd_motifs, cmd_relax, cmd_search
 from .training import cmd_optimizer_compare, cmd_optimizer_info, cmd_train
 
 EPILOG = """\
@@ -18,6 +18,7 @@ examples:
   lopt-lammps search LJ38 --method learned --budget 20000 --seeds 8 --db minima.db
   lopt-lammps search Si64 --method fire --budget 50000 --seeds 2 --db si.db
   lopt-lammps db best minima.db --formula Ag30Cu8 --top 5
+  lopt-lammps motifs Ag27Cu7 -o motifs.extxyz
   lopt-lammps train workflows/config/metatrain.yaml --out results/metatrain --workers 2
 """
 
@@ -60,6 +61,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--potential", default=None)
     r.add_argument("--accelerator", default=None)
     r.set_defaults(func=cmd_relax)
+
+    mo = sub.add_parser("motifs", help="build and relax the structural motifs of the nanoalloy literature",
+                        description="Build SYSTEM (a free cluster of one or two elements) from the motifs the "
+                        "nanoalloy literature reports: polyicosahedral (pIh) core-shell clusters on compact cores of "
+                        "the more strongly bound element (Rossi et al., Phys. Rev. Lett. 93, 105503, 2004), the "
+                        "anti-Mackay and Mackay icosahedra, fcc clusters (the truncated octahedron) and Ino and "
+                        "Marks decahedra, the strongly bound element (Cu in Ag-Cu) inside. Each is relaxed like "
+                        "`lopt-lammps relax` does, its chemical ordering polished by exchanges of unlike atoms, "
+                        "and the distinct results are written lowest first with their label and energy "
+                        "(info: label, minimum_energy). Clusters under 4 atoms give none.",
+                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    mo.add_argument("system", help="formula of a free cluster, such as Ag27Cu7, Cu38 or LJ38")
+    mo.add_argument("--potential", default=None, help="potential name (default from the elements): lj, smatb-agcu")
+    mo.add_argument("-o", "--output", type=Path, required=True, help="extxyz file")
+    mo.set_defaults(func=cmd_motifs)
 
     t = sub.add_parser(
         "train",

@@ -1,4 +1,4 @@
-"""Commands that search: search, init, relax, job search, job table."""
+"""Commands that search: search, init, relax, motifs, job search, job table."""
 
 from __future__ import annotations
 
@@ -65,6 +65,23 @@ def cmd_relax(args: argparse.Namespace) -> int:
         relaxed.append(to_atoms(system, xr, energy=e, evaluations=n))
         print(f"{system.formula}: {e:.6f} after {n} evaluations")
     write_extxyz(args.output, relaxed)
+    return 0
+
+
+def cmd_motifs(args: argparse.Namespace) -> int:
+    from ..motifs import relaxed_motifs
+    from ..paths import check_output_file
+    from ..structures import to_atoms, write_extxyz
+    from ..systems import System
+
+    check_output_file(args.output)
+    system = System.parse(args.system, potential=args.potential)
+    found = relaxed_motifs(system)
+    write_extxyz(args.output, [to_atoms(system, m.positions, energy=m.energy, label=m.label, minimum_energy=m.energy)
+                               for m in found])
+    for m in found:
+        print(f"{m.energy:14.6f}  {m.label}")
+    print(f"{len(found)} relaxed motifs of {system.describe()} written to {args.output}")
     return 0
 
 
