@@ -248,6 +248,8 @@ def main() -> None:
     parser.add_argument("--section", default="search-quality", help="section name in docs/benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     parser.add_argument("--json", action="store_true", help="print the table as a JSON list on the last line")
+    parser.add_argument("--kept-only", action="store_true",
+                        help="run nothing: summarise the (system, method) pairs whose jobs are all kept in OUT/jobs")
     parser.add_argument("--from-traces", type=Path, metavar="TRACES_JSON",
                         help="summarise the traces.json of an earlier run instead of searching again")
     args = parser.parse_args()
@@ -261,7 +263,14 @@ def main() -> None:
     if args.from_traces:
         traces = json.loads(args.from_traces.read_text())
     else:
-        traces = run_jobs(jobs_for(args.systems, chosen, args.budget, seeds, args.processes), args.processes, args.out)
+        jobs = jobs_for(args.systems, chosen, args.budget, seeds, args.processes)
+        if args.kept_only:
+            pairs = {(j[0], j[1]) for j in jobs}
+            incomplete = {(j[0], j[1]) for j in jobs if not job_file(args.out, j).is_file()}
+            jobs = [j for j in jobs if (j[0], j[1]) not in incomplete]
+            skipped = sorted(f"{f} {v.label}" for f, v in incomplete)
+            print(f"summarising {len(pairs) - len(incomplete)} of {len(pairs)} (system, method) pairs; not run: {', '.join(skipped) or 'none'}")
+        traces = run_jobs(jobs, args.processes, args.out)
         (args.out / "traces.json").write_text(json.dumps(traces))
     results = [traces_from_json(t) for t in traces]
     lines = [
@@ -277,11 +286,14 @@ def main() -> None:
         "| system | method | success | median evaluations to hit | median CPU time to hit | median gap (meV) | vs bh: success; time to hit |",
         "| --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    rows = []
+    rows, shown = [], []
     for formula in args.systems:
         reference = float(refs[formula]["energy"])
-        outcomes = {v.label: Outcome.of([r for r in results if r.system.formula == formula and r.method == v.label], reference)
-                    for v in chosen}
+        outcomes = {v.label: Outcome.of(mine, reference) for v in chosen
+                    if (mine := [r for r in results if r.system.formula == formula and r.method == v.label])}
+        if not outcomes:
+            continue
+        shown.append(formula)
         system_rows = table_rows(formula, reference, outcomes, args.budget)
         rows += system_rows
         lines += [markdown_row(row, args.budget) for row in system_rows]
@@ -290,7 +302,7 @@ def main() -> None:
         if not args.no_write:
             FIGURES.mkdir(parents=True, exist_ok=True)
             (FIGURES / figure).write_bytes((args.out / figure).read_bytes())
-    lines += [""] + [f"![{formula}](figures/{args.section}-{formula}.png)" for formula in args.systems]
+    lines += [""] + [f"![{formula}](figures/{args.section}-{formula}.png)" for formula in shown]
     text = "\n".join(lines)
     (args.out / "search_quality.md").write_text(text + "\n")
     print(text)
