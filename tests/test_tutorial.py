@@ -6,11 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from environment import bare_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_tutorial_runs(tmp_path):
     text = (ROOT / "docs" / "tutorial.md").read_text()
     blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
