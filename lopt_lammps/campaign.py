@@ -13,7 +13,6 @@ a half-written one, and merging the same chunks again gives the same result.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
@@ -24,6 +23,7 @@ from ase.calculators.singlepoint import SinglePointCalculator
 from . import dbfile
 from .comparison import StructureComparator
 from .database import REQUIRED_KEYS as MINIMA_KEYS
+from .paths import replacing
 from .potentials import potential_by_identity
 from .structures import from_atoms
 
@@ -81,12 +81,9 @@ def merge_chunks(out: str | Path, chunk_dbs: Iterable[str | Path], keep: int = 5
             for element, count in system.counts:
                 record[f"x_{element}"] = count / system.n_atoms
             rows.append((atoms, record))
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    with dbfile.write(tmp, KIND, REQUIRED_KEYS) as db:
+    with replacing(out) as tmp, dbfile.write(tmp, KIND, REQUIRED_KEYS) as db:
         for atoms, record in rows:
             energy = record.pop("energy")
             atoms.calc = SinglePointCalculator(atoms, energy=energy)
             db.write(atoms, key_value_pairs=record)
-    os.replace(tmp, out)
     return len(rows)

@@ -11,13 +11,14 @@ same system, method, seed and stage (the same structure by energy and fingerprin
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from . import dbfile
 from .comparison import StructureComparator, fingerprint
+from .paths import replacing
 from .structures import to_atoms
 
 if TYPE_CHECKING:
@@ -75,12 +76,10 @@ def write_result(path: str | Path, result: SearchResult, stage: str = "search", 
     ``path``, so it holds exactly this result whatever was there before.
     """
     rows = list(minima_rows(result, stage))
-    target = Path(path)
+    path = Path(path)
     if replace:
-        dbfile.check_file(target, must_exist=False)
-        target = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        target.unlink(missing_ok=True)
-    with dbfile.write(target, KIND, REQUIRED_KEYS) as db:
+        dbfile.check_file(path, must_exist=False)
+    with replacing(path) if replace else nullcontext(path) as target, dbfile.write(target, KIND, REQUIRED_KEYS) as db:
         stored = _stored_fingerprints(db, result, rows)
         comparator = StructureComparator(result.system)
         added = 0
@@ -92,8 +91,6 @@ def write_result(path: str | Path, result: SearchResult, stage: str = "search", 
             db.write(atoms, key_value_pairs=pairs)
             stored[key].append((energy, fp))
             added += 1
-    if replace:
-        os.replace(target, path)
     return Written(added, len(rows) - added)
 
 

@@ -21,10 +21,18 @@ import json
 import logging
 import os
 import sys
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, LoptError
+from .faults import pause_point
+
+if TYPE_CHECKING:
+    from .systems import System
+
+#: the SQLite file of a project's job table
+JOB_TABLE = "jobs.db"
 
 
 def open_project(folder: str | Path) -> Any:
@@ -34,7 +42,7 @@ def open_project(folder: str | Path) -> Any:
     if "pyiron_base" not in sys.modules:
         os.environ["PYIRONCONFIG"] = str(folder / "no-user-config")  # never read ~/.pyiron
         os.environ["PYIRONSQLTYPE"] = "SQLalchemy"
-        os.environ["PYIRONSQLCONNECTIONSTRING"] = f"sqlite:///{folder / 'jobs.db'}?timeout=60"
+        os.environ["PYIRONSQLCONNECTIONSTRING"] = f"sqlite:///{folder / JOB_TABLE}?timeout=60"
         cwd = os.getcwd()
         os.chdir(folder)  # pyiron opens its log file in the working folder at import time
         try:
@@ -47,7 +55,7 @@ def open_project(folder: str | Path) -> Any:
     else:
         from pyiron_base import state
 
-        expected = f"sqlite:///{folder / 'jobs.db'}?timeout=60"
+        expected = f"sqlite:///{folder / JOB_TABLE}?timeout=60"
         if state.database.sql_connection_string != expected:
             raise ConfigError(
                 f"this process already uses the pyiron database {state.database.sql_connection_string}; "
@@ -58,45 +66,66 @@ def open_project(folder: str | Path) -> Any:
     return Project(str(folder / "jobs"))
 
 
-def search_chunk(
-    system: str, boundary: str, density: float | None, potential: str, method: str, method_choice: str,
-    budget: int, seeds: list[int], starts: str, starts_hash: str, optimizer: str, optimizer_hash: str, accelerator: str,
-) -> str:
-    """The job body: run one search chunk; returns its result as JSON (pyiron stores it).
+@dataclass(frozen=True)
+class ChunkRequest:
+    """Everything a search chunk depends on (the job's inputs, stored with it by pyiron).
 
-    ``starts_hash`` and ``optimizer_hash`` are recorded with the inputs (they identify the
-    starting structures and the learned optimizer by content).
+    ``starts_hash`` and ``optimizer_hash`` identify the starting structures and the learned
+    optimizer by content; ``bh_settings`` are the fields of :class:`BasinHoppingSettings`.
     """
-    from .search import search
-    from .search.result import result_to_json
-    from .structures import from_atoms, read_extxyz
-    from .systems import System
 
-    parsed = System.parse(system, potential=potential or None, boundary=boundary, density=density)
-    first = {}
-    if starts:
-        by_seed = {int(a.info["seed"]): from_atoms(a, parsed.potential)[1] for a in read_extxyz(starts) if "seed" in a.info}
-        first = {s: by_seed[s] for s in seeds if s in by_seed}
-    result = search(parsed, method, budget, list(seeds), optimizer=optimizer or None,
-                    accelerator=accelerator or None, starts=first)
-    result.settings["method_choice"] = method_choice
+    system: str
+    boundary: str
+    method: str
+    method_choice: str
+    budget: int
+    seeds: list[int]
+    density: float | None = None
+    potential: str | None = None
+    starts: str | None = None
+    starts_hash: str | None = None
+    optimizer: str | None = None
+    optimizer_hash: str | None = None
+    accelerator: str | None = None
+    bh_settings: dict[str, Any] = field(default_factory=dict)
+
+    def parsed_system(self) -> System:
+        from .systems import System
+
+        return System.parse(self.system, potential=self.potential, boundary=self.boundary, density=self.density)
+
+
+def search_chunk(request: dict[str, Any]) -> str:
+    """The job body: run the :class:`ChunkRequest` ``request`` (as a dict); returns its result as JSON."""
+    from .search import BasinHoppingSettings, search
+    from .search.result import result_to_json
+    from .structures import read_starts
+
+    pause_point("search-chunk")
+    chunk = ChunkRequest(**request)
+    system = chunk.parsed_system()
+    starts = read_starts(chunk.starts, system, chunk.seeds) if chunk.starts else {}
+    result = search(system, chunk.method, chunk.budget, list(chunk.seeds), optimizer=chunk.optimizer,
+                    accelerator=chunk.accelerator, bh_settings=BasinHoppingSettings(**chunk.bh_settings), starts=starts)
+    result.settings["method_choice"] = chunk.method_choice
     return json.dumps(result_to_json(result))
 
 
-def job_name(chunk: str, inputs: dict[str, Any]) -> str:
-    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:10]
+def job_name(chunk: str, request: ChunkRequest) -> str:
+    """The chunk's name and a hash of its inputs."""
+    digest = hashlib.sha256(json.dumps(asdict(request), sort_keys=True).encode()).hexdigest()[:10]
     safe = "".join(c if c.isalnum() else "_" for c in chunk)
     return f"{safe}_{digest}"
 
 
-def run_chunk(project: Any, chunk: str, inputs: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+def run_chunk(project: Any, chunk: str, request: ChunkRequest) -> tuple[dict[str, Any], bool]:
     """Run (or reuse) the job of ``chunk``; returns (result JSON data, reused?)."""
-    name = job_name(chunk, inputs)
+    name = job_name(chunk, request)
     if project.get_job_id(name) is not None:
         if project.get_job_status(name) == "finished":
             return json.loads(project.inspect(name).content["storage/output/result"]), True
         project.remove_job(name)  # failed, aborted, or left "running" by a killed process
-    job = project.wrap_python_function(search_chunk, job_name=name, automatically_rename=False, **inputs)
+    job = project.wrap_python_function(search_chunk, job_name=name, automatically_rename=False, request=asdict(request))
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             job.run()
@@ -108,5 +137,8 @@ def run_chunk(project: Any, chunk: str, inputs: dict[str, Any]) -> tuple[dict[st
 
 
 def job_table(folder: str | Path) -> Any:
-    """The campaign's pyiron job table (a pandas DataFrame)."""
+    """The campaign's pyiron job table (a pandas DataFrame); the project must exist."""
+    if not (Path(folder) / JOB_TABLE).is_file():
+        raise ConfigError(f"{folder} holds no pyiron project (no {JOB_TABLE}); give the project folder of a campaign, "
+                          "such as results/agcu/pyiron")
     return open_project(folder).job_table()

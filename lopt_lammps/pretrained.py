@@ -30,3 +30,16 @@ def pretrained_path() -> Path:
 def pretrained_policy_path() -> Path:
     """The shipped hop policy (``learned``); :class:`CheckpointError` if none ships."""
     return _shipped(POLICY_NAME, "learned hop policy")
+
+
+def resolve_method(method: str, optimizer: str | Path | None) -> tuple[str, str]:
+    """``auto`` -> ``learned`` when a learned hop policy is available, else ``bh``; with a reason."""
+    if method != "auto":
+        return method, f"method {method}"
+    if optimizer is not None:
+        return "learned", f"method auto: learned hop policy {optimizer}"
+    try:
+        pretrained_policy_path()
+        return "learned", "method auto: the shipped pretrained learned hop policy"
+    except CheckpointError:
+        return "bh", "method auto: basin hopping, because no pretrained learned hop policy ships with this installation"

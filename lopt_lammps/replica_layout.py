@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 from .errors import ReplicaEscapeError
+from .structures import squared_distances
 from .systems import System
 
 #: coordinates handed to LAMMPS are multiples of this (exactly representable) length
@@ -111,11 +112,7 @@ def dissociation_detector(system: System, slot_radius: float):
     limit = 2.0 * system.nearest_neighbour()
 
     def detect(x: np.ndarray) -> np.ndarray:
-        sq = np.einsum("bni,bni->bn", x, x)
-        d2 = sq[:, :, None] + sq[:, None, :] - 2 * x @ x.transpose(0, 2, 1)
-        n = x.shape[1]
-        d2[:, np.arange(n), np.arange(n)] = np.inf
-        isolated = d2.min(axis=2).max(axis=1) > limit**2
+        isolated = squared_distances(x).min(axis=2).max(axis=1) > limit**2
         centred = x - x.mean(axis=1, keepdims=True)
         spread = np.sqrt(np.einsum("bni,bni->bn", centred, centred).max(axis=1)) > CONTAINMENT * slot_radius
         return isolated | spread

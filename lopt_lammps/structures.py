@@ -10,7 +10,7 @@ from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 from ase.io import read, write
 
-from .errors import StructureError
+from .errors import LoptError, StructureError
 from .potentials import LJ_ELEMENT, Potential
 from .systems import System
 
@@ -74,7 +74,7 @@ def random_batch(system: System, n_replicas: int, seed: int) -> np.ndarray:
     return np.stack([random_positions(system, _rng(seed, i)) for i in range(n_replicas)])
 
 
-def _squared_distances(batch: np.ndarray, cell: float | None) -> np.ndarray:
+def squared_distances(batch: np.ndarray, cell: float | None = None) -> np.ndarray:
     """Squared interatomic distances (B, N, N) with an infinite diagonal."""
     if cell is None:
         sq = np.einsum("bni,bni->bn", batch, batch)
@@ -90,7 +90,7 @@ def _squared_distances(batch: np.ndarray, cell: float | None) -> np.ndarray:
 
 def closest_pair(positions: np.ndarray, cell: float | None = None) -> tuple[float, int, int]:
     """Smallest interatomic distance and the two atoms (minimum image when ``cell``)."""
-    d2 = _squared_distances(np.asarray(positions, dtype=float)[None], cell)[0]
+    d2 = squared_distances(np.asarray(positions, dtype=float)[None], cell)[0]
     i, j = np.unravel_index(np.argmin(d2), d2.shape)
     return float(np.sqrt(d2[i, j])), int(min(i, j)), int(max(i, j))
 
@@ -116,7 +116,7 @@ def check_positions(system: System, positions: np.ndarray) -> np.ndarray:
         return x
     limit = OVERLAP_FRACTION * system.nearest_neighbour()
     cell = system.cell_length() if system.periodic else None
-    closest = _squared_distances(batch, cell).min(axis=(1, 2))
+    closest = squared_distances(batch, cell).min(axis=(1, 2))
     if closest.min() < limit**2:
         b = int(np.argmin(closest))
         dist, i, j = closest_pair(batch[b], cell)
@@ -166,7 +166,58 @@ def write_extxyz(path: str | Path, structures: Iterable[Atoms]) -> None:
 
 
 def read_extxyz(path: str | Path) -> list[Atoms]:
-    """Read all structures of an extended-XYZ file."""
+    """Read all structures of an extended-XYZ file; :class:`StructureError` if it is not one."""
     if not Path(path).is_file():
         raise StructureError(f"structure file {path} not found")
-    return read(str(path), index=":", format="extxyz")
+    try:
+        return read(str(path), index=":", format="extxyz")
+    except (OSError, ValueError, KeyError, IndexError, UnicodeDecodeError) as err:
+        raise StructureError(
+            f"{path} is not a readable extended-XYZ file ({type(err).__name__}: {err}); "
+            "write it with ase.io.write(..., format='extxyz') or lopt-lammps init"
+        ) from None
+
+
+def read_starts(path: str | Path, system: System, seeds: Iterable[int]) -> dict[int, np.ndarray]:
+    """First structures of ``seeds`` from an extxyz file of seed-tagged frames (``lopt-lammps init``).
+
+    Every frame needs a whole-number ``seed`` in its comment line, a seed at most once, and
+    the atoms, boundary and cell of ``system``; seeds without a frame start at random.
+    """
+    frames = read_extxyz(path)
+    if not frames:
+        raise StructureError(f"{path} holds no structures; write the starts with lopt-lammps init")
+    wanted = set(seeds)
+    by_seed: dict[int, np.ndarray] = {}
+    for k, atoms in enumerate(frames):
+        seed = atoms.info.get("seed")
+        seed = seed.item() if isinstance(seed, np.generic) else seed
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise StructureError(
+                f"frame {k} of {path} has {'no seed tag' if seed is None else f'seed={seed!r}, not a whole number'}; "
+                "tag each frame with the seed it starts, e.g. seed=3 in its comment line (lopt-lammps init does)"
+            )
+        seed = int(seed)
+        if seed in by_seed:
+            raise StructureError(f"{path} has two frames for seed {seed}; give each seed one starting structure")
+        try:
+            frame_system, x = from_atoms(atoms, system.potential)
+        except LoptError as err:
+            raise StructureError(f"frame {k} (seed {seed}) of {path}: {err}") from None
+        if frame_system.formula != system.formula or frame_system.boundary != system.boundary:
+            raise StructureError(
+                f"frame {k} (seed {seed}) of {path} is {_describe_frame(frame_system)}, but the search is for "
+                f"{_describe_frame(system)}; give starts of this system (lopt-lammps init {system.formula})"
+            )
+        if system.periodic and not np.isclose(frame_system.cell_length(), system.cell_length(), rtol=1e-6):
+            raise StructureError(
+                f"frame {k} (seed {seed}) of {path} has a cell of {frame_system.cell_length():.4f}, but the search's "
+                f"is {system.cell_length():.4f}; give starts at the search's density"
+            )
+        by_seed[seed] = x
+    return {s: x for s, x in by_seed.items() if s in wanted}
+
+
+def _describe_frame(system: System) -> str:
+    where = "a periodic cell" if system.periodic else "a free cluster"
+    return f"{system.formula} ({system.n_atoms} atoms, {where})"

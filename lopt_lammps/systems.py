@@ -19,6 +19,9 @@ NEAREST_NEIGHBOUR = {LJ_ELEMENT: 2 ** (1 / 6), "Ag": 2.89, "Cu": 2.56, "Si": 2.3
 #: volume per atom of the condensed phase (fcc for LJ and metals, diamond for Si)
 _VOLUME_PER_ATOM = {e: d**3 / math.sqrt(2) for e, d in NEAREST_NEIGHBOUR.items()}
 _VOLUME_PER_ATOM["Si"] = 5.431**3 / 8
+#: sizes a system may have: one atom has no structure to search; beyond a few thousand atoms the
+#: structure comparison and random starts (which grow with the square of the size) take minutes
+MIN_ATOMS, MAX_ATOMS = 2, 2000
 #: magnitude of the bulk cohesive energy per atom (energy units of the potential)
 COHESIVE_ENERGY = {LJ_ELEMENT: 8.61, "Ag": 2.95, "Cu": 3.50, "Si": 4.3366}
 
@@ -82,9 +85,31 @@ class System:
     def __post_init__(self) -> None:
         if self.boundary not in ("cluster", "periodic"):
             raise ConfigError(f"boundary {self.boundary!r} unknown: use 'cluster' or 'periodic'")
-        if self.density is not None and not self.density > 0:
-            raise ConfigError("density must be positive")
+        if not MIN_ATOMS <= self.n_atoms <= MAX_ATOMS:
+            raise ConfigError(
+                f"{self.formula} has {self.n_atoms} atom{'s' if self.n_atoms > 1 else ''}; lopt-lammps works on "
+                f"systems of {MIN_ATOMS} to {MAX_ATOMS} atoms (one atom has no structure to search; comparing and "
+                "generating structures takes time growing with the square of the size)"
+            )
         self.potential.check_elements(self.elements)
+        if self.density is not None:
+            self._check_density(self.density)
+
+    def _check_density(self, density: float) -> None:
+        """Refuse a density without meaning: not a finite positive number, for a cluster, or so low
+        that atoms sit farther apart than the potential's range on average."""
+        if not (math.isfinite(density) and density > 0):
+            raise ConfigError(f"density {density} must be a finite number above zero")
+        if not self.periodic:
+            raise ConfigError(f"a density ({density:g}) applies only to periodic cells; {self.formula} is a free cluster")
+        cutoff = self.potential.cutoff(self.elements)
+        spacing = density ** (-1 / 3)
+        if spacing > cutoff:
+            raise ConfigError(
+                f"density {density:g} puts the atoms of {self.formula} {spacing:.3g} apart on average, beyond the "
+                f"potential's range of {cutoff:.3g}, so they would hardly interact; give at least {cutoff**-3:.3g} "
+                f"atoms per volume unit (the condensed phase has {self.n_atoms / self.condensed_volume():.3g})"
+            )
 
     @classmethod
     def parse(

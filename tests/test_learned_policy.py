@@ -111,6 +111,8 @@ def test_rank_shaping_keeps_only_the_order():
     assert shape_fitness(losses, "rank").tolist() == [0.5, -0.5, 0.0]
 
 
+@pytest.mark.slow
+
 def test_a_tiny_hop_policy_training_runs_and_resumes_bit_identically(tmp_path):
     config = TrainConfig(seed=2, learner="hops", shaping="rank", schedule="cosine", iterations=3, pairs=2, sigma=0.1,
                          learning_rate=0.05, tasks_per_iteration=1, replicas=1, save_every=1, held_out_every=3,

@@ -80,6 +80,8 @@ def test_resume_after_a_kill_is_bit_identical(tmp_path):
     assert torch.equal(LearnedOptimizerNet.load(tmp_path / "resumed" / "optimizer.pt").theta.detach(), straight)
 
 
+@pytest.mark.slow
+
 def test_two_workers_give_the_same_update_as_one(tmp_path):
     config = tiny_config(iterations=2)
     one = train(config, tmp_path / "one", progress=False)
@@ -99,7 +101,7 @@ def test_bad_checkpoints_are_refused(tmp_path):
 
 
 def test_config_errors_are_clear(tmp_path):
-    with pytest.raises(ConfigError, match="unknown training settings: colour"):
+    with pytest.raises(ConfigError, match="training configuration: unknown settings: colour"):
         TrainConfig.from_dict({"colour": "blue"})
     with pytest.raises(ConfigError, match="trainer 'sgd' unknown"):
         TrainConfig.from_dict({"trainer": "sgd"})
@@ -108,6 +110,8 @@ def test_config_errors_are_clear(tmp_path):
     config = TrainConfig.from_yaml(path)
     assert config.network.variant == "per_coordinate" and config.network.hidden == (8,)
 
+
+@pytest.mark.slow
 
 def test_training_lowers_the_meta_loss_on_a_fixed_task(tmp_path):
     task = Task("LJ10", 80, seed=5)

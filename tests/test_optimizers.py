@@ -7,6 +7,7 @@ from ase import Atoms
 from ase.calculators.lj import LennardJones as AseLJ
 from ase.cluster import Icosahedron
 from ase.optimize import FIRE as AseFIRE
+from reference import lennard_jones
 
 from lopt_lammps.engine import BatchedEngine
 from lopt_lammps.errors import CheckpointError
@@ -15,6 +16,7 @@ from lopt_lammps.optimizers import (
     Adam,
     Fire,
     GradientDescent,
+    Lbfgs,
     LearnedOptimizer,
     LearnedOptimizerNet,
     NetworkConfig,
@@ -209,3 +211,31 @@ def test_the_shipped_optimizer_loads_with_its_provenance():
     assert net.config.variant == "equivariant"
     for key in ("training_config", "commit", "training_data", "reproduce"):
         assert net.metadata[key]
+
+
+def reference_batch(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Energies (B,) and forces (B, N, 3) of the numpy Lennard-Jones reference."""
+    results = [lennard_jones.energy_forces(xb) for xb in x]
+    return np.array([e for e, _ in results]), np.stack([f for _, f in results])
+
+
+@pytest.mark.parametrize("rule, steps", [(Adam(), 1500), (GradientDescent(learning_rate=0.002, max_step=0.1), 1500),
+                                         (Fire(), 1500), (Lbfgs(), 1500),
+                                         (LearnedOptimizer(LearnedOptimizerNet(), Scales.of(LJ13), 300, [0, 1, 2]), 300)],
+                         ids=["adam", "gd", "fire", "lbfgs", "learned"])
+def test_rules_descend_on_the_numpy_reference_without_lammps(rule, steps):
+    """A rule is a pure function of (state, x, f, e): it runs on any source of forces."""
+    x = random_batch(LJ13, 3, seed=1)
+    e, f = reference_batch(x)
+    start, best = e.copy(), e.copy()
+    state = rule.init(x, f, e)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as in searches: small tensors
+    try:
+        for _ in range(steps):
+            x, state = rule.step(state, x, f, e)
+            e, f = reference_batch(x)
+            best = np.minimum(best, e)
+    finally:
+        torch.set_num_threads(threads)
+    assert np.all(best < start - 10) and np.all(best < -35)

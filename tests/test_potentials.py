@@ -4,6 +4,8 @@ Tolerances: energies to 1e-8 (eV or eps) and forces to 1e-6 per component on ran
 structures; a wrong polynomial tail or a missing factor 2 shows up at 1e-3 or more.
 """
 
+import re
+
 import numpy as np
 import pytest
 from reference import lennard_jones, smatb, stillinger_weber
@@ -156,10 +158,36 @@ def test_missing_and_malformed_parameter_files(tmp_path):
         Smatb(potential_file("AgCu.smatb.yaml"), backend="fast")
 
 
-def test_corrupt_table_is_reported(tmp_path, monkeypatch):
+@pytest.mark.parametrize("change", ["truncated", "edited"])
+def test_a_changed_cached_table_is_detected_and_written_again(tmp_path, monkeypatch, capsys, change):
+    """A cached table edited by hand (or cut short) no longer matches its content hash: it is
+    generated again, so the energies stay those of the recorded potential identity."""
     monkeypatch.setenv("LOPT_LAMMPS_CACHE", str(tmp_path))
     potential = Smatb(potential_file("AgCu.smatb.yaml"), backend="table")
+    system = System.parse("Ag4Cu2", potential=potential)
+    x = random_batch(system, 1, seed=5)
+    fresh, _ = lammps(system, x)
     table = potential.table_file()
-    table.write_text("\n".join(table.read_text().splitlines()[:7]) + "\n")  # truncated
-    with pytest.raises(PotentialError, match="LAMMPS rejected potential .* regenerate"):
-        BatchedEngine(System.parse("Ag4", potential=potential), 1)
+    lines = table.read_text().splitlines()
+    if change == "truncated":
+        lines = lines[:7]
+    else:  # one number of the Ag embedding function, changed in its last digits
+        lines[6] = lines[6].replace("e", "1e", 1)
+    table.write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    again, _ = lammps(system, x)
+    assert f"the cached table {table} was changed since lopt-lammps wrote it" in capsys.readouterr().err
+    assert again == pytest.approx(fresh, abs=1e-12)
+    assert potential.table_file() == table and not capsys.readouterr().err  # intact again
+
+
+@pytest.mark.parametrize("key", ["r0", "p", "q", "A", "xi", "cutoff_start", "cutoff_end"])
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", "-1.0"])
+def test_smatb_parameters_must_be_finite_and_positive(tmp_path, key, value):
+    lines = potential_file("AgCu.smatb.yaml").read_text().splitlines()
+    k = next(i for i, line in enumerate(lines) if line.startswith("  Ag-Cu:"))
+    lines[k] = re.sub(rf"\b{key}: [^,}}]+", f"{key}: {value}", lines[k])
+    path = tmp_path / "bad.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(PotentialError, match="pair Ag-Cu (has a parameter that is not a finite number|needs 0 < cutoff_start)"):
+        Smatb(path)

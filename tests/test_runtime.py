@@ -1,11 +1,13 @@
-"""LAMMPS runtime: loading, quiet instances, accelerator selection."""
+"""LAMMPS runtime: loading, quiet instances, accelerator selection, what is reproducible across them."""
 
 import numpy as np
 import pytest
+import torch
 
 from lopt_lammps.engine import BatchedEngine
 from lopt_lammps.errors import AcceleratorError, ConfigError
 from lopt_lammps.lammps_runtime import Accelerator, build_info, start_lammps
+from lopt_lammps.search import search
 from lopt_lammps.structures import random_batch
 from lopt_lammps.systems import System
 
@@ -65,3 +67,25 @@ def test_omp_suffix_is_active(tmp_path):
     )
     lmp.close()
     assert "# lj/cut/omp" in (tmp_path / "d.data").read_text()
+
+
+def outcome(result) -> list:
+    return [(run.trace_evaluations, run.trace_energies, [m.energy for m in run.minima]) for run in result.runs]
+
+
+@pytest.mark.parametrize("method, accelerator", [
+    ("bh", None), ("loop-learned", None), pytest.param("bh", "omp:2", marks=pytest.mark.slow),
+    pytest.param("learned", "omp:2", marks=pytest.mark.slow),  # slow where two threads share a busy core
+])
+def test_a_search_repeats_bit_for_bit_with_the_same_accelerator(method, accelerator):
+    """What docs/engine.md promises: the same accelerator and thread count give the same bits,
+    whatever torch's thread count (searches run torch on one thread)."""
+    system = System.parse("Ag6Cu2")
+    first = search(system, method, 1000, [0, 1], optimizer="untrained", accelerator=accelerator)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        again = search(system, method, 1000, [0, 1], optimizer="untrained", accelerator=accelerator)
+    finally:
+        torch.set_num_threads(threads)
+    assert outcome(again) == outcome(first)

@@ -85,7 +85,8 @@ def test_homotops_are_different_structures():
     assert sorted(map(sorted, groups)) == [[0, 2], [1]]
 
 
-@pytest.mark.parametrize("method, settings", [("learned", {}), ("loop-learned", {}), ("adam", {}), ("bh", {"minimizer": "lbfgs"})])
+@pytest.mark.parametrize("method, settings", [("learned", {}), pytest.param("loop-learned", {}, marks=pytest.mark.slow), ("adam", {}),
+                                              ("bh", {"minimizer": "lbfgs"})])
 def test_a_seed_runs_the_same_in_any_batch(method, settings):
     """A seed gives the same trace and minima alone and beside other seeds."""
     system = System.parse("Ag10Cu3")

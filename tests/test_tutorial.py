@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from environment import bare_environment
 
 from lopt_lammps.references import references_fingerprint
@@ -13,6 +14,7 @@ from lopt_lammps.references import references_fingerprint
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_tutorial_runs(tmp_path):
     text = (ROOT / "docs" / "tutorial.md").read_text()
     blocks = re.findall(r"```bash\n(.*?)```", text, re.S)

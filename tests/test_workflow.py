@@ -1,17 +1,21 @@
 """The Snakemake workflow for real: submit path, resume after kill, pyiron records, database, bad config."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
 from ase.db import connect
 from environment import bare_environment
+from pausing import release, wait_until_reached
+
+from lopt_lammps.faults import ENVIRONMENT_VARIABLE
+from lopt_lammps.search import METHODS
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -35,9 +39,9 @@ def workdir(tmp_path: Path, config: dict) -> Path:
     return tmp_path
 
 
-def snakemake(cwd: Path, *args: str, background: bool = False):
+def snakemake(cwd: Path, *args: str, background: bool = False, **extra_environment: str):
     # the environment is not activated, as with `make search`
-    env = bare_environment(cwd, LOPT_LAMMPS_CACHE=str(cwd / "cache"))
+    env = bare_environment(cwd, LOPT_LAMMPS_CACHE=str(cwd / "cache"), **extra_environment)
     command = [str(BIN / "snakemake"), "search_agcu", "--configfile", "test.yaml", *args]
     if background:
         return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -49,6 +53,8 @@ def rows(db: Path) -> list[tuple]:
     return sorted((r.composition, r.rank, round(r.energy, 6), r.seed, r.evaluations, r.found_by) for r in connect(str(db)).select())
 
 
+@pytest.mark.slow
+
 def test_submit_path_through_a_cluster_profile(tmp_path):
     cwd = workdir(tmp_path, campaign_config("results", ["Ag4Cu2"], 1500))
     done = snakemake(cwd, "--profile", "workflows/profiles/local-submit")
@@ -58,6 +64,8 @@ def test_submit_path_through_a_cluster_profile(tmp_path):
     assert (cwd / "results" / "agcu" / "report.md").is_file()
     assert (cwd / "results" / "agcu" / "best.extxyz").is_file()
 
+
+@pytest.mark.slow
 
 def test_database_and_pyiron_records(tmp_path):
     config = campaign_config("results", ["Ag4Cu2", "Ag6"], 1500)
@@ -81,7 +89,7 @@ def test_database_and_pyiron_records(tmp_path):
         "t = pr.job_table()\n"
         "print(len(t), sorted(set(t.status)))\n"
         "job = pr.load(t.job.iloc[0])\n"
-        "print(job.input['method'], job.input['budget'])\n"
+        "print(job.input['request']['method'], job.input['request']['budget'])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True,
                          env=bare_environment(cwd, os.environ["PATH"]))
@@ -111,18 +119,19 @@ def uninterrupted(tmp_path_factory) -> list[tuple]:
     return rows(cwd / "results" / "agcu" / "minima.db")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
 def test_resume_after_kill_loses_nothing_and_counts_nothing_twice(tmp_path, how, uninterrupted):
     cwd = workdir(tmp_path, KILL_CONFIG)
-    process = snakemake(cwd, "--cores", "1", background=True)
-    chunks = cwd / "results" / "agcu" / "chunks"
-    deadline = time.time() + 300
-    while time.time() < deadline and len(list(chunks.glob("*.db"))) < 1:
-        time.sleep(0.2)
-    time.sleep(1.0)  # well inside the next chunk
+    pause = tmp_path / "pause"
+    pause.mkdir()
+    process = snakemake(cwd, "--cores", "1", background=True, **{ENVIRONMENT_VARIABLE: f"search-chunk:{pause}"})
+    wait_until_reached(pause, "search-chunk", process, 1)
+    release(pause, "search-chunk", 1)  # the first chunk runs to its end
+    wait_until_reached(pause, "search-chunk", process, 2)  # the second is inside its pyiron job
     os.killpg(process.pid, getattr(signal, how))
     process.wait(timeout=60)
-    assert not (cwd / "results" / "agcu" / "minima.db").exists(), "killed too late to test anything"
+    assert len(list((cwd / "results" / "agcu" / "chunks").glob("*.db"))) == 1
     if how == "SIGKILL":
         assert snakemake(cwd, "--unlock").returncode == 0
     done = snakemake(cwd, "--cores", "1", "--rerun-incomplete")
@@ -131,22 +140,64 @@ def test_resume_after_kill_loses_nothing_and_counts_nothing_twice(tmp_path, how,
 
 
 @pytest.mark.parametrize(
-    "change, message",
+    "change, message, flags",
     [
-        ({"colour": "blue"}, "Additional properties are not allowed ('colour' was unexpected)"),
-        ({"campaigns": {"agcu": {"systems": ["Ag6"], "method": "annealing", "budget": 10, "seeds": 1}}}, "'annealing' is not one of"),
-        ({"campaigns": {"agcu": {"systems": ["Au38"], "method": "bh", "budget": 10, "seeds": 1}}}, "no shipped potential has parameters for Au"),
-        ({"results": "/proc/forbidden"}, "is not writable"),
+        ({"colour": "blue"}, "Additional properties are not allowed ('colour' was unexpected)", []),
+        ({"campaigns": {"agcu": {"systems": ["Ag6"], "method": "annealing", "budget": 10, "seeds": 1}}}, "'annealing' is not one of", []),
+        ({"campaigns": {"agcu": {"systems": ["Au38"], "method": "bh", "budget": 10, "seeds": 1}}}, "no shipped potential has parameters for Au", []),
+        ({"results": "/proc/forbidden"}, "is not writable", []),
+        # planning (-n) refuses them too, and creates nothing either
+        ({"campaigns": {"agcu": {"systems": ["Ag1"], "method": "bh", "budget": 10, "seeds": 1}}}, "Ag1 has 1 atom", ["-n"]),
+        ({"campaigns": {"agcu": {"systems": ["Ag6"], "method": "learned", "optimizer": "missing.json", "budget": 10, "seeds": 1}}},
+         "campaign agcu: optimizer: hop-policy file missing.json not found", ["-n"]),
+        ({"campaigns": {"agcu": {"systems": ["Ag6"], "method": "loop-learned", "optimizer": "missing.pt", "budget": 10, "seeds": 1}}},
+         "campaign agcu: optimizer: optimizer checkpoint missing.pt not found", ["-n"]),
+        ({"campaigns": {"agcu": {"systems": ["Ag6"], "method": "bh", "budget": 10, "seeds": 1,
+                                 "refine": {"rounds": 1, "budget": 10, "top": 0, "neighbours": 0}}}},
+         "campaign agcu: refine: 1 rounds need seeds: set top or neighbours to at least 1", ["-n"]),
     ],
+    ids=["unknown-key", "method", "element", "results", "one-atom", "missing-policy", "missing-checkpoint", "refine-without-seeds"],
 )
-def test_bad_configuration_fails_before_any_work(tmp_path, change, message):
+def test_bad_configuration_fails_before_any_work(tmp_path, change, message, flags):
     config = campaign_config("results", ["Ag6"], 100)
     config.update(change)
     cwd = workdir(tmp_path, config)
-    done = snakemake(cwd, "--cores", "1")
+    done = snakemake(cwd, "--cores", "1", *flags)
     assert done.returncode != 0
     assert message in done.stdout + done.stderr
-    assert not (cwd / "results" / "agcu").exists()
+    assert not (cwd / "results").exists()
+
+
+def test_planning_creates_nothing(tmp_path):
+    cwd = workdir(tmp_path, campaign_config("results", ["Ag6"], 100))
+    done = snakemake(cwd, "--dry-run")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "search_chunk" in done.stdout and not (cwd / "results").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("title, results", [("x'; touch SOMEFILE; echo '", "results"),
+                                            ("Baletto's clusters", "Baletto's results; touch SOMEFILE")])
+def test_no_configuration_value_reaches_a_shell_unquoted(tmp_path, title, results):
+    config = campaign_config(results, ["Ag4Cu2"], 300)
+    config["campaigns"]["agcu"]["title"] = title
+    cwd = workdir(tmp_path, config)
+    done = snakemake(cwd, "--cores", "1")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert (cwd / results / "agcu" / "report.md").read_text().startswith(f"# {title}\n")
+    assert not list(tmp_path.rglob("SOMEFILE"))
+
+
+def test_rules_log_and_take_their_defaults_from_the_schema():
+    schema = yaml.safe_load((ROOT / "workflows" / "schemas" / "config.schema.yaml").read_text())
+    campaign = schema["properties"]["campaigns"]["additionalProperties"]["properties"]
+    assert campaign["method"]["enum"] == ["auto", *METHODS]
+    rules = "".join(path.read_text() for path in sorted((ROOT / "workflows" / "rules").glob("*.smk")))
+    blocks = re.split(r"\nrule ", rules)[1:]
+    assert blocks and all("\n    log:" in block for block in blocks), [b.split(":")[0] for b in blocks if "log:" not in b]
+    assert ".get(" not in rules.replace('settings.get("seeds_per_chunk"', "")  # defaults live in the schema
+    shells = re.findall(r"\{(params|input|output|log|wildcards)[.\w]*(:q)?\}", rules)
+    assert shells and all(quoted for _, quoted in shells)
 
 
 @pytest.mark.parametrize("profile", ["slurm", "pbs", "local-submit"])

@@ -8,9 +8,10 @@ from pathlib import Path
 from .. import __version__
 from ..errors import LoptError
 from .database import cmd_db_add, cmd_db_best, cmd_db_export, cmd_db_merge, cmd_db_seeds, cmd_report
-from .options import Parser, print_error, non_negative, positive, search_options, seed_options, system_options
+from .options import Parser, accelerator, non_negative, positive, print_error, search_options, seed_options, system_options
 from .search import cmd_init, cmd_job_search, cmd_job_table, cmd_motifs, cmd_relax, cmd_search
 from .training import cmd_optimizer_compare, cmd_optimizer_info, cmd_train
+from .workflow import cmd_workflow_check
 
 EPILOG = """\
 examples:
@@ -59,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", type=Path, required=True)
     r.add_argument("--style", default="cg", choices=["cg", "fire"], help="LAMMPS min_style")
     r.add_argument("--potential", default=None)
-    r.add_argument("--accelerator", default=None)
+    r.add_argument("--accelerator", type=accelerator, default=None, help="LAMMPS accelerator (as for search)")
     r.set_defaults(func=cmd_relax)
 
     mo = sub.add_parser("motifs", help="build and relax the structural motifs of the nanoalloy literature",
@@ -89,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", type=Path, required=True, help="output folder: state.pt, optimizer.pt, history.json, training_curve.png")
     t.add_argument("--workers", type=positive, default=1, help="local worker processes")
     t.add_argument("--iterations", type=positive, default=None, help="override the number of outer iterations")
-    t.add_argument("--accelerator", default=None, help="LAMMPS accelerator for the workers")
+    t.add_argument("--accelerator", type=accelerator, default=None, help="LAMMPS accelerator for the workers")
     t.set_defaults(func=cmd_train)
 
     job = sub.add_parser("job", help="search chunks as pyiron_base jobs (used by the workflows)",
@@ -108,6 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     jt.add_argument("project", type=Path)
     jt.add_argument("--summary", action="store_true", help="one line: how many jobs in which status")
     jt.set_defaults(func=cmd_job_table)
+
+    wf = sub.add_parser("workflow", help="commands the Snakemake workflows call",
+                        description="Commands the Snakemake workflows call.")
+    wfsub = wf.add_subparsers(dest="workflow_command", required=True, metavar="WORKFLOW_COMMAND")
+    wc = wfsub.add_parser("check", help="check a workflow configuration before any work",
+                          description="Check a workflow configuration, as validated against the schema (the Snakefile "
+                          "passes it as JSON on standard input): systems, methods and optimizers, refinement rounds and "
+                          "the results folder. Creates nothing; prints nothing when all is well.")
+    wc.add_argument("config", type=Path, help="JSON file, or - for standard input")
+    wc.set_defaults(func=cmd_workflow_check)
 
     opt = sub.add_parser("optimizer", help="inspect learned-optimizer checkpoints",
                          description="Inspect learned-optimizer checkpoints.")

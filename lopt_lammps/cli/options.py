@@ -70,6 +70,18 @@ def number_from(low: float, high: float = math.inf, low_inclusive: bool = True) 
     return parse
 
 
+def accelerator(text: str) -> str:
+    """Argument type: an accelerator spec (none, omp[:threads], ...) that this LAMMPS build supports."""
+    from ..errors import LoptError
+    from ..lammps_runtime import Accelerator, check_accelerator
+
+    try:
+        check_accelerator(Accelerator.parse(text))
+    except LoptError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
 positive = whole_number(1)
 non_negative = whole_number(0)
 probability = number_from(0.0, 1.0)
@@ -152,7 +164,8 @@ def search_options() -> argparse.ArgumentParser:
     parent.add_argument("--optimizer", default=None,
                         help="learned-optimizer checkpoint, or 'untrained' for the untrained network (default: the "
                         "shipped pretrained one)")
-    parent.add_argument("--accelerator", default=None, help="LAMMPS accelerator: none, omp[:threads], kokkos[:threads], gpu[:n]")
+    parent.add_argument("--accelerator", type=accelerator, default=None,
+                        help="LAMMPS accelerator: none, omp[:threads], kokkos[:threads], gpu[:n]")
     parent.add_argument("--starts", type=Path, default=None, help="extxyz with each seed's first structure (lopt-lammps init)")
     parent.add_argument("--trace", type=Path, default=None, help="write each seed's best energy against evaluations to this JSON file")
     parent.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .arguments import file_hash, resolve_method, starts_from_file, system_from_args
+from ..pretrained import resolve_method
+from .arguments import file_hash, starts_from_file, system_from_args
 from .options import basin_hopping_settings
 
 if TYPE_CHECKING:
@@ -16,17 +17,18 @@ if TYPE_CHECKING:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from ..outputs import SearchOutputs
-    from ..search import search
+    from ..search import optimizer_fingerprint, search
 
     outputs = SearchOutputs(args.db, args.trace)
     outputs.check()
     system = system_from_args(args)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    starts = starts_from_file(args.starts, system, seeds)
     method, reason = resolve_method(args.method, args.optimizer)
+    optimizer_fingerprint(method, args.optimizer, basin_hopping_settings(args))  # refuse a bad optimizer file now
     print(f"searching {system.describe()}: {reason}; {args.budget} evaluations x {len(seeds)} seeds", file=sys.stderr)
     result = search(system, method, args.budget, seeds, optimizer=args.optimizer, accelerator=args.accelerator,
-                    bh_settings=basin_hopping_settings(args), starts=starts_from_file(args.starts, seeds),
-                    progress=not args.quiet)
+                    bh_settings=basin_hopping_settings(args), starts=starts, progress=not args.quiet)
     result.settings["method_choice"] = reason
     written = outputs.save(result)
     best = result.best()
@@ -87,26 +89,28 @@ def cmd_motifs(args: argparse.Namespace) -> int:
 
 def cmd_job_search(args: argparse.Namespace) -> int:
     """A search chunk as a pyiron_base job; writes the chunk database and trace from the job's record."""
-    from ..jobs import open_project, run_chunk
+    from dataclasses import asdict
+
+    from ..jobs import ChunkRequest, open_project, run_chunk
     from ..outputs import SearchOutputs
+    from ..search import optimizer_fingerprint
     from ..search.result import result_from_json
 
     outputs = SearchOutputs(args.db, args.trace, replace=True)
     outputs.check()
     system = system_from_args(args)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    starts_from_file(args.starts, system, seeds)  # refuse a bad file before any work
     method, reason = resolve_method(args.method, args.optimizer)
-    from ..search import optimizer_fingerprint
-
-    optimizer_hash = optimizer_fingerprint(method, args.optimizer, basin_hopping_settings(args))
-    inputs = {
-        "system": system.formula, "boundary": system.boundary, "density": args.density, "potential": args.potential or "",
-        "method": method, "method_choice": reason, "budget": args.budget,
-        "seeds": list(range(args.first_seed, args.first_seed + args.seeds)),
-        "starts": str(args.starts.resolve()) if args.starts else "", "optimizer": str(args.optimizer or ""),
-        "starts_hash": file_hash(args.starts) if args.starts else "", "optimizer_hash": optimizer_hash, "accelerator": args.accelerator or "",
-    }
-    project = open_project(args.project)
-    data, reused = run_chunk(project, args.name, inputs)
+    bh = basin_hopping_settings(args)
+    request = ChunkRequest(
+        system=system.formula, boundary=system.boundary, density=args.density, potential=args.potential,
+        method=method, method_choice=reason, budget=args.budget, seeds=seeds,
+        starts=str(args.starts.resolve()) if args.starts else None, starts_hash=file_hash(args.starts) if args.starts else None,
+        optimizer=str(args.optimizer) if args.optimizer else None, optimizer_hash=optimizer_fingerprint(method, args.optimizer, bh),
+        accelerator=args.accelerator, bh_settings=asdict(bh),
+    )
+    data, reused = run_chunk(open_project(args.project), args.name, request)
     written = outputs.save(result_from_json(data), args.stage)
     print(f"{args.name}: {'reused the finished pyiron job' if reused else 'ran'}; {describe_written(written, args.db)}")
     return 0

@@ -7,15 +7,22 @@ import argparse
 
 def cmd_train(args: argparse.Namespace) -> int:
     from ..metatrain import TrainConfig, output_path, train, train_parallel, workers_from_environment
+    from ..paths import check_output_folder
 
     config = TrainConfig.from_yaml(args.config) if args.config else TrainConfig()
     if args.iterations is not None:
         config = TrainConfig.from_dict({**config.to_dict(), "iterations": args.iterations})
-    args.out.mkdir(parents=True, exist_ok=True)
-    if args.workers > 1:
-        train_parallel(config, args.out, args.workers, args.accelerator)
-    else:
-        train(config, args.out, workers_from_environment(), args.accelerator)
+    check_output_folder(args.out)
+    created = not args.out.exists()
+    try:
+        if args.workers > 1:
+            train_parallel(config, args.out, args.workers, args.accelerator)
+        else:
+            train(config, args.out, workers_from_environment(), args.accelerator)
+    except BaseException:
+        if created and args.out.is_dir() and not any(args.out.iterdir()):
+            args.out.rmdir()  # a run that failed before its first checkpoint leaves no empty folder
+        raise
     print(f"trained: {output_path(config, args.out)}; curve: {args.out / 'training_curve.png'}")
     return 0
 

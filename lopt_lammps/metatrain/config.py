@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,11 @@ import yaml
 
 from ..errors import ConfigError
 from ..optimizers import NetworkConfig
+from ..typed import build
 from .tasks import TaskDistribution
+
+#: how errors name a training configuration
+WHERE = "training configuration"
 
 
 @dataclass(frozen=True)
@@ -40,38 +44,31 @@ class TrainConfig:
     hops: dict[str, Any] = field(default_factory=dict)
     distribution: TaskDistribution = field(default_factory=TaskDistribution)
 
+    def __post_init__(self) -> None:
+        at_least_one = [k for k in ("iterations", "pairs", "tasks_per_iteration", "replicas", "save_every", "held_out_replicas")
+                        if getattr(self, k) < 1]
+        if at_least_one:
+            raise ConfigError(f"{', '.join(at_least_one)} must be at least 1")
+        if self.seed < 0 or self.held_out_every < 0:
+            raise ConfigError("seed and held_out_every must not be negative (held_out_every 0: never)")
+        if not (self.sigma > 0 and self.learning_rate > 0):
+            raise ConfigError(f"sigma ({self.sigma}) and learning_rate ({self.learning_rate}) must be finite numbers above zero")
+        for key, allowed in (("trainer", ("esmc", "es", "ga")), ("learner", ("rule", "hops")),
+                             ("shaping", ("standardise", "rank")), ("schedule", ("constant", "cosine"))):
+            if getattr(self, key) not in allowed:
+                raise ConfigError(f"{key} {getattr(self, key)!r} unknown: {' or '.join(allowed)}")
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ConfigError(f"unknown training settings: {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
-        values = dict(data)
-        try:
-            if "network" in values:
-                values["network"] = NetworkConfig(**_tuples(values["network"]))
-            if "distribution" in values:
-                values["distribution"] = TaskDistribution(**_tuples(values["distribution"]))
-            config = cls(**values)
-        except (TypeError, ValueError) as err:
-            raise ConfigError(f"invalid training configuration: {err}") from err
-        if config.trainer not in ("esmc", "es", "ga"):
-            raise ConfigError(f"trainer {config.trainer!r} unknown: esmc, es or ga")
-        for key, allowed in (("learner", ("rule", "hops")), ("shaping", ("standardise", "rank")), ("schedule", ("constant", "cosine"))):
-            if getattr(config, key) not in allowed:
-                raise ConfigError(f"{key} {getattr(config, key)!r} unknown: {' or '.join(allowed)}")
-        if config.learner == "hops":
+        """A configuration from YAML data, refusing unknown keys, wrong types and out-of-range values."""
+        config = build(cls, data, WHERE)
+        if config.hops:
             from ..search.policies import BasinHoppingSettings
 
-            try:
-                BasinHoppingSettings(**config.hops)
-            except TypeError as err:
-                raise ConfigError(f"hops: {err}; use the fields of BasinHoppingSettings") from err
-        if min(config.iterations, config.pairs, config.tasks_per_iteration, config.replicas, config.save_every) < 1:
-            raise ConfigError("iterations, pairs, tasks_per_iteration, replicas and save_every must be positive")
+            build(BasinHoppingSettings, config.hops, WHERE, "hops")
         return config
 
     @classmethod
@@ -82,12 +79,3 @@ class TrainConfig:
             raise ConfigError(f"cannot read training configuration {path}: {err}") from err
         return cls.from_dict(data)
 
-
-def _tuples(data: dict[str, Any]) -> dict[str, Any]:
-    """YAML lists -> tuples (nested one level), as the frozen dataclasses expect."""
-    out = {}
-    for key, value in data.items():
-        if isinstance(value, list):
-            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
-        out[key] = value
-    return out

@@ -25,7 +25,7 @@ import torch
 import torch.distributed as dist
 
 from ..errors import CheckpointError
-from ..paths import atomic_torch_save
+from ..paths import atomic_torch_save, torch_load
 from .config import TrainConfig
 from .learners import HopLearner, RuleLearner, make_learner
 from .trainers import make_trainer
@@ -68,17 +68,16 @@ def _save_state(path: Path, config: TrainConfig, iteration: int, theta: torch.Te
 
 def load_state(path: Path, config: TrainConfig) -> dict[str, Any]:
     """Read a training checkpoint, refusing corrupt ones and ones of another configuration."""
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise CheckpointError(
-            f"training checkpoint {path} is corrupt ({err}); delete it to start over"
-        ) from err
+    payload = torch_load(path, "training checkpoint", "delete it to start over")
     if not isinstance(payload, dict) or payload.get("format") != STATE_FORMAT:
         raise CheckpointError(f"{path} is not a lopt-lammps training checkpoint")
     if payload.get("version") != STATE_VERSION:
         raise CheckpointError(f"{path} has training-state version {payload.get('version')}, this lopt-lammps reads {STATE_VERSION}")
-    if payload["config"] != config.to_dict():
+    theta = payload.get("theta")
+    if (not isinstance(payload.get("iteration"), int) or not isinstance(payload.get("trainer"), dict)
+            or not isinstance(payload.get("history"), str) or not isinstance(theta, torch.Tensor) or not torch.isfinite(theta).all()):
+        raise CheckpointError(f"training checkpoint {path} is damaged (missing or non-finite entries); delete it to start over")
+    if payload.get("config") != config.to_dict():
         raise CheckpointError(
             f"{path} was written with a different training configuration; use the same "
             "configuration to resume, or a new output folder"

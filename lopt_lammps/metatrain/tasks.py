@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import ConfigError, LoptError
 from ..systems import System, default_boundary
 
 
@@ -41,6 +42,22 @@ class TaskDistribution:
     held_out: tuple[str, ...] = ("Ag10Cu3", "Ag15Cu5", "Ag27Cu7", "Ag30Cu8", "LJ45", "LJ55")
     held_out_budget: int = 600
     held_out_seeds: tuple[int, ...] = field(default=(0, 1))
+
+    def __post_init__(self) -> None:
+        if not self.families and not self.compositions:
+            raise ConfigError("distribution: give at least one family or composition")
+        for element, low, high in self.families:
+            if not 2 <= low <= high:
+                raise ConfigError(f"distribution: family {element} needs sizes 2 <= low <= high, got {low} to {high}")
+        for formula in (*(f"{element}{high}" for element, _, high in self.families), *self.compositions, *self.held_out):
+            try:
+                System.parse(formula, boundary=default_boundary(formula))
+            except LoptError as err:
+                raise ConfigError(f"distribution: {formula}: {err}") from None
+        if not 1 <= self.unroll[0] <= self.unroll[1] or self.held_out_budget < 1:
+            raise ConfigError("distribution: unroll needs 1 <= shortest <= longest, and held_out_budget must be at least 1")
+        if min(self.held_out_seeds, default=0) < 0:
+            raise ConfigError("distribution: held_out_seeds must not be negative")
 
     def sample(self, seed: int, iteration: int, count: int) -> list[Task]:
         """``count`` tasks for ``iteration``; the same arguments give the same tasks."""

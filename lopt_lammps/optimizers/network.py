@@ -27,8 +27,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..errors import CheckpointError
-from ..paths import atomic_torch_save
+from ..errors import CheckpointError, ConfigError
+from ..paths import atomic_torch_save, torch_load
+from ..typed import build
 
 FORMAT = "lopt-lammps/learned-optimizer"
 #: bump when the meaning of theta or of the features changes
@@ -52,8 +53,18 @@ class NetworkConfig:
     initial_skip: tuple[float, ...] = field(default=(1.0, 0.0, 3.0, 0.0, 0.0))
 
     def __post_init__(self) -> None:
-        if self.variant not in ("equivariant", "per_coordinate"):
-            raise ValueError(f"network variant {self.variant!r} unknown: equivariant or per_coordinate")
+        checks = [
+            (self.variant in ("equivariant", "per_coordinate"), f"variant {self.variant!r} unknown: equivariant or per_coordinate"),
+            (all(n >= 1 for n in self.hidden), "hidden layer sizes must be at least 1"),
+            (all(0 < d < 1 for d in (*self.momentum_decays, self.second_moment_decay)), "decays must lie between 0 and 1"),
+            (len(self.momentum_decays) == 3, "momentum_decays needs three decays (fast, mid, slow)"),
+            (all(r > 0 for r in self.coordination_radii), "coordination_radii must be above zero"),
+            (self.step_scale > 0 and self.max_step > 0, "step_scale and max_step must be above zero"),
+            (len(self.initial_skip) == len(VECTORS), f"initial_skip needs {len(VECTORS)} coefficients ({', '.join(VECTORS)})"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(f"network: {message}")
 
     @property
     def n_invariants(self) -> int:
@@ -171,17 +182,22 @@ class LearnedOptimizerNet(nn.Module):
     def load(cls, path: str | Path) -> "LearnedOptimizerNet":
         """Read a checkpoint written by :meth:`save`, refusing incompatible or corrupt files."""
         payload = read_checkpoint(path)
+        raw, theta, metadata = payload.get("config"), payload.get("theta"), payload.get("metadata", {})
+        if not isinstance(raw, dict) or not isinstance(metadata, dict):
+            raise CheckpointError(f"{path} is damaged: it lacks the network configuration or its metadata")
         try:
-            config = NetworkConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in payload["config"].items()})
-        except (TypeError, ValueError) as err:
-            raise CheckpointError(f"{path}: the network configuration is not understood ({err})") from err
-        net = cls(config)
-        theta = payload["theta"]
-        if not isinstance(theta, torch.Tensor) or theta.shape != net.theta.shape:
+            net = cls(build(NetworkConfig, raw, f"{path}: network configuration"))
+        except ConfigError as err:
+            raise CheckpointError(str(err)) from None
+        if not isinstance(theta, torch.Tensor):
+            raise CheckpointError(f"{path} is damaged: it holds no weights (theta)")
+        if theta.shape != net.theta.shape:
             raise CheckpointError(f"{path}: weights do not match the configured network")
+        if not torch.isfinite(theta).all():
+            raise CheckpointError(f"{path}: the weights hold NaN or infinite values; retrain with `lopt-lammps train`")
         with torch.no_grad():
             net.theta.copy_(theta.to(torch.float64))
-        net.metadata = payload.get("metadata", {})
+        net.metadata = metadata
         return net
 
 
@@ -190,13 +206,7 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"optimizer checkpoint {path} not found")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise CheckpointError(
-            f"{path} is not a readable optimizer checkpoint (corrupt or truncated: {err}); "
-            "re-download it or retrain with `lopt-lammps train`"
-        ) from err
+    payload = torch_load(path, "learned-optimizer checkpoint", "re-download it or retrain with `lopt-lammps train`")
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a lopt-lammps learned-optimizer checkpoint")
     version = payload.get("version")

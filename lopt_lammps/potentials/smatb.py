@@ -28,7 +28,7 @@ import numpy as np
 import yaml
 from ase.data import atomic_masses, atomic_numbers
 
-from ..errors import PotentialError
+from ..errors import PotentialError, warn
 from ..paths import atomic_write_text, cache_dir, potential_file
 from .base import Potential
 from .setfl import SetflTable, write_setfl
@@ -161,12 +161,19 @@ class Smatb(Potential):
         return masses + ["pair_style eam/fs", f"pair_coeff * * \"{table}\" {' '.join(elements)}"]
 
     def table_file(self, directory: Path | None = None) -> Path:
-        """The ``eam/fs`` table of all elements, generated once and cached."""
-        settings = f"{self.source_text}\n{self.grid}\ngenerator=1"
+        """The ``eam/fs`` table of all elements, generated once and cached.
+
+        A cached table whose numbers no longer match the content hash in its header (edited
+        by hand, truncated) is generated again, so a table always matches :meth:`identity`.
+        """
+        settings = f"{self.source_text}\n{self.grid}\ngenerator=2"
         digest = hashlib.sha256(settings.encode()).hexdigest()[:16]
         path = Path(directory or cache_dir()) / f"{self.name}-{digest}.eam.fs"
-        if not path.exists():
-            atomic_write_text(path, self.table_text(digest))
+        if path.exists() and not _table_intact(path):
+            warn(f"the cached table {path} was changed since lopt-lammps wrote it; writing it again")
+        elif path.exists():
+            return path
+        atomic_write_text(path, self.table_text(digest))
         return path
 
     def table_text(self, digest: str = "") -> str:
@@ -188,7 +195,7 @@ class Smatb(Potential):
             f"table {digest}",
             f"grid n_r={self.grid.n_r} n_rho={self.grid.n_rho} rho_max={self.grid.rho_max}",
         ]
-        table = SetflTable(
+        body = write_setfl(SetflTable(
             comments=header,
             elements=self.elements,
             masses=[float(atomic_masses[atomic_numbers[e]]) for e in self.elements],
@@ -200,8 +207,22 @@ class Smatb(Potential):
             embedding={e: -np.sqrt(rho) for e in self.elements},
             density=density,
             r_phi=pair_r_phi,
-        )
-        return write_setfl(table)
+        ))
+        lines = body.split("\n", 3)
+        lines[2] += f" content sha256 {_content_hash(lines[3])}"
+        return "\n".join(lines)
+
+
+def _content_hash(numbers: str) -> str:
+    """Hash of a table's text after its three comment lines."""
+    return hashlib.sha256(numbers.encode()).hexdigest()
+
+
+def _table_intact(path: Path) -> bool:
+    """Whether the numbers of a cached table still hash to the value recorded in its header."""
+    lines = path.read_text(errors="replace").split("\n", 3)
+    recorded = lines[2].partition(" content sha256 ")[2].strip() if len(lines) == 4 else ""
+    return bool(recorded) and recorded == _content_hash(lines[3])
 
 
 def _read_spec(path: Path) -> tuple[str, dict]:
@@ -227,9 +248,11 @@ def _read_spec(path: Path) -> tuple[str, dict]:
             if missing:
                 raise PotentialError(f"{path}: pair {label} lacks {', '.join(missing)}")
             pair = SmatbPair(**{k: float(values[k]) for k in _PAIR_KEYS})
-            if not 0 < pair.cutoff_start < pair.cutoff_end or min(pair.r0, pair.A, pair.xi) <= 0:
+            if not all(math.isfinite(getattr(pair, k)) for k in _PAIR_KEYS):
+                raise PotentialError(f"{path}: pair {label} has a parameter that is not a finite number (.nan or .inf)")
+            if not 0 < pair.cutoff_start < pair.cutoff_end or min(pair.r0, pair.p, pair.q, pair.A, pair.xi) <= 0:
                 raise PotentialError(
-                    f"{path}: pair {label} needs 0 < cutoff_start < cutoff_end and positive r0, A, xi"
+                    f"{path}: pair {label} needs 0 < cutoff_start < cutoff_end and positive r0, p, q, A, xi"
                 )
             pairs[_pair_key(a, b)] = pair
     except PotentialError:

@@ -9,7 +9,7 @@ import numpy as np
 from ..comparison import StructureComparator
 from ..engine import BatchedEngine
 from ..lammps_runtime import Accelerator
-from ..structures import random_positions
+from ..structures import check_positions, random_positions
 from ..systems import System
 from .result import Minimum
 
@@ -29,7 +29,7 @@ class StartGenerator:
     def __init__(self, system: System, seed: int, first: np.ndarray | None = None):
         self.system = system
         self.seed = seed
-        self.first = first
+        self.first = None if first is None else check_positions(system, first)
         self.count = 0
 
     def __call__(self) -> np.ndarray:

@@ -213,7 +213,10 @@ def load_policy(path: str | Path) -> tuple[np.ndarray, int, dict]:
         raise CheckpointError(f"{path} is not a lopt-lammps hop-policy file")
     if payload.get("version") != POLICY_VERSION or payload.get("parameters") != PARAMETERS:
         raise CheckpointError(f"{path} was written for another version of the hop policy; retrain with this lopt-lammps")
-    theta = np.asarray(payload.get("theta"), dtype=float)
+    try:
+        theta = np.asarray(payload.get("theta"), dtype=float)
+    except (TypeError, ValueError):
+        theta = np.zeros(0)  # not numbers: refused below
     patience = payload.get("patience")
     if theta.shape != (N_PARAMETERS,) or not np.isfinite(theta).all() or not isinstance(patience, int) or patience < 0:
         raise CheckpointError(f"{path}: the parameters are damaged (need {N_PARAMETERS} finite numbers and a patience >= 0)")

@@ -5,12 +5,15 @@ rule benchmark:
     output:
         table=f"{RESULTS}/benchmark/search_quality.md",
         plot=f"{RESULTS}/benchmark/search_quality.png",
+    log: f"{RESULTS}/benchmark/benchmark.log"
     params:
-        systems=" ".join(config["benchmark"]["systems"]),
-        methods=" ".join(config["benchmark"]["methods"]),
+        systems=config["benchmark"]["systems"],
+        methods=config["benchmark"]["methods"],
         budget=config["benchmark"]["budget"],
         seeds=config["benchmark"]["seeds"],
-    threads: config["benchmark"].get("processes", 2)
+        folder=f"{RESULTS}/benchmark",
+    threads: config["benchmark"]["processes"]
     shell:
-        "{PYTHON} benchmarks/search_quality.py --systems {params.systems} --methods {params.methods} "
-        "--budget {params.budget} --seeds {params.seeds} --processes {threads} --out {RESULTS}/benchmark --no-write"
+        "{PYTHON} benchmarks/search_quality.py --systems {params.systems:q} --methods {params.methods:q} "
+        "--budget {params.budget:q} --seeds {params.seeds:q} --processes {threads} --out {params.folder:q} --no-write "
+        "> {log:q} 2>&1"

@@ -1,12 +1,14 @@
-# Helpers shared by the rules: campaign settings, chunks of seeds, checks before any work.
+# Helpers shared by the rules: campaign settings, chunks of seeds, the check before any work.
+# Defaults live in the schema (workflows/schemas/config.schema.yaml); every value a rule
+# puts into a shell command is quoted ({...:q}).
 
-import os
+import json
 import shlex
+import subprocess
 import sys
-from pathlib import Path
 
 RESULTS = config["results"]
-ACCELERATOR = config.get("accelerator", "none")
+ACCELERATOR = config["accelerator"]
 # The Python that runs Snakemake, and its CLI: rules work without an activated environment.
 PYTHON = shlex.quote(sys.executable)
 LOPT = f"{PYTHON} -m lopt_lammps.cli"
@@ -19,18 +21,20 @@ def campaign(name):
         raise ValueError(f"campaign {name!r} is not in the configuration (campaigns: {', '.join(config['campaigns'])})")
 
 
+def seeds_per_chunk(name):
+    """Seeds per search job; all of the campaign's seeds when seeds_per_chunk is not set."""
+    settings = campaign(name)
+    return settings.get("seeds_per_chunk", settings["seeds"])
+
+
 def chunk_seeds(name, chunk):
     """First seed and number of seeds of chunk ``chunk`` of campaign ``name``."""
-    settings = campaign(name)
-    per_chunk = settings.get("seeds_per_chunk", settings["seeds"])
-    first = int(chunk) * per_chunk
-    return first, min(per_chunk, settings["seeds"] - first)
+    first = int(chunk) * seeds_per_chunk(name)
+    return first, min(seeds_per_chunk(name), campaign(name)["seeds"] - first)
 
 
 def n_chunks(name):
-    settings = campaign(name)
-    per_chunk = settings.get("seeds_per_chunk", settings["seeds"])
-    return (settings["seeds"] + per_chunk - 1) // per_chunk
+    return -(-campaign(name)["seeds"] // seeds_per_chunk(name))
 
 
 def chunk_outputs(name, kind):
@@ -43,12 +47,9 @@ def chunk_outputs(name, kind):
     ]
 
 
-def refine_settings(name):
-    """Refinement rounds of a campaign (0 rounds: none), with defaults."""
-    settings = {"rounds": 0, "budget": 1, "top": 2, "neighbours": 2}
-    settings.update(campaign(name).get("refine", {}))
-    settings["seeds"] = settings["top"] + settings["neighbours"]
-    return settings
+def refine_seeds_per_system(name):
+    refine = campaign(name)["refine"]
+    return refine["top"] + refine["neighbours"]
 
 
 def refine_first_seed(round_):
@@ -57,12 +58,12 @@ def refine_first_seed(round_):
 
 
 def refine_note(name):
-    r = refine_settings(name)
+    r = campaign(name)["refine"]
     if not r["rounds"]:
         return "no refinement rounds"
-    return (f"then {r['rounds']} refinement round(s) of basin hopping with swap moves, {r['seeds']} chains x "
-            f"{r['budget']} evaluations per composition, seeded from the {r['top']} lowest minima so far and the "
-            f"lowest of the {r['neighbours']} nearest compositions (stage refineN in the database)")
+    return (f"then {r['rounds']} refinement round(s) of basin hopping with swap moves, {refine_seeds_per_system(name)} "
+            f"chains x {r['budget']} evaluations per composition, seeded from the {r['top']} lowest minima so far and "
+            f"the lowest of the {r['neighbours']} nearest compositions (stage refineN in the database)")
 
 
 def stage_chunk_dbs(name, rounds):
@@ -79,23 +80,12 @@ def campaign_targets(name):
 
 
 def check_before_work():
-    """Fail at start, with a clear message, on systems without potentials or an unwritable results folder."""
-    from lopt_lammps.errors import LoptError
-    from lopt_lammps.systems import System
-
-    for name, settings in config["campaigns"].items():
-        for formula in settings["systems"]:
-            try:
-                System.parse(formula, boundary=settings.get("boundary", "cluster"))
-            except LoptError as err:
-                raise ValueError(f"campaign {name}: system {formula}: {err}") from None
-    try:
-        Path(RESULTS).mkdir(parents=True, exist_ok=True)
-        probe = Path(RESULTS) / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as err:
-        raise ValueError(f"results folder {RESULTS!r} is not writable ({err}); set 'results' to a writable folder") from None
+    """`lopt-lammps workflow check` on the validated configuration: fail at once, with its message."""
+    done = subprocess.run([sys.executable, "-m", "lopt_lammps.cli", "workflow", "check", "-"],
+                          input=json.dumps(config), capture_output=True, text=True)
+    if done.returncode:
+        raise ValueError(done.stderr.strip().removeprefix("lopt-lammps: error: "))
 
 
-check_before_work()
+if workflow.is_main_process:
+    check_before_work()

@@ -7,9 +7,12 @@ rule metatrain:
         optimizer=f"{RESULTS}/metatrain/optimizer.pt",
         curve=f"{RESULTS}/metatrain/training_curve.png",
         check=f"{RESULTS}/metatrain/reproduction.txt",
-    params: workers=config["metatrain"].get("workers", 1)
-    threads: config["metatrain"].get("workers", 1)
+    log: f"{RESULTS}/metatrain/metatrain.log"
+    params:
+        folder=f"{RESULTS}/metatrain",
+        workers=config["metatrain"]["workers"],
+    threads: config["metatrain"]["workers"]
     resources: mem_mb=4000, runtime=600, tasks=1
     shell:
-        "{LOPT} train {input} --out {RESULTS}/metatrain --workers {params.workers} && "
-        "{LOPT} optimizer compare {output.optimizer} > {output.check}"
+        "{{ {LOPT} train {input:q} --out {params.folder:q} --workers {params.workers:q} && "
+        "{LOPT} optimizer compare {output.optimizer:q} > {output.check:q}; }} > {log:q} 2>&1"

@@ -1,16 +1,20 @@
 # Search campaigns: initial structures -> search chunks (pyiron_base jobs, a fixed slice of
 # seeds each) -> [refinement rounds: seeds from the ranked minima so far -> basin-hopping
 # chunks] -> deduplicated, ranked database -> extxyz export and report.
+# Each rule logs its command's output to results/<campaign>/logs/.
+
+LOGS = f"{RESULTS}/{{campaign}}/logs"
 
 
 rule initial_structures:
     output: f"{RESULTS}/{{campaign}}/initial/{{system}}.extxyz"
+    log: f"{LOGS}/initial-{{system}}.log"
     params:
         seeds=lambda w: campaign(w.campaign)["seeds"],
-        boundary=lambda w: campaign(w.campaign).get("boundary", "cluster"),
+        boundary=lambda w: campaign(w.campaign)["boundary"],
     resources: mem_mb=1000, runtime=5
     shell:
-        "{LOPT} init {wildcards.system} --seeds {params.seeds} --boundary {params.boundary} -o {output}"
+        "{LOPT} init {wildcards.system:q} --seeds {params.seeds:q} --boundary {params.boundary:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule search_chunk:
@@ -18,41 +22,45 @@ rule search_chunk:
     output:
         db=f"{RESULTS}/{{campaign}}/chunks/{{system}}-chunk{{chunk}}.db",
         trace=f"{RESULTS}/{{campaign}}/traces/{{system}}-chunk{{chunk}}.json",
+    log: f"{LOGS}/search-{{system}}-chunk{{chunk}}.log"
     params:
         first=lambda w: chunk_seeds(w.campaign, w.chunk)[0],
         seeds=lambda w: chunk_seeds(w.campaign, w.chunk)[1],
         method=lambda w: campaign(w.campaign)["method"],
         budget=lambda w: campaign(w.campaign)["budget"],
-        boundary=lambda w: campaign(w.campaign).get("boundary", "cluster"),
-        optimizer=lambda w: f"--optimizer {campaign(w.campaign)['optimizer']}" if "optimizer" in campaign(w.campaign) else "",
+        boundary=lambda w: campaign(w.campaign)["boundary"],
+        optimizer=lambda w: ["--optimizer", campaign(w.campaign)["optimizer"]] if "optimizer" in campaign(w.campaign) else [],
         project=lambda w: f"{RESULTS}/{w.campaign}/pyiron",
+        accelerator=ACCELERATOR,
     threads: 1
     resources: mem_mb=2000, runtime=120, tasks=1
     shell:
-        "{LOPT} job search {wildcards.system} --project {params.project} --name {wildcards.system}_chunk{wildcards.chunk} "
-        "--method {params.method} --budget {params.budget} --seeds {params.seeds} --first-seed {params.first} "
-        "--boundary {params.boundary} --starts {input.starts} --accelerator {ACCELERATOR} {params.optimizer} "
-        "--db {output.db} --trace {output.trace} --quiet"
+        "{LOPT} job search {wildcards.system:q} --project {params.project:q} --name {wildcards.system:q}_chunk{wildcards.chunk:q} "
+        "--method {params.method:q} --budget {params.budget:q} --seeds {params.seeds:q} --first-seed {params.first:q} "
+        "--boundary {params.boundary:q} --starts {input.starts:q} --accelerator {params.accelerator:q} {params.optimizer:q} "
+        "--db {output.db:q} --trace {output.trace:q} --quiet > {log:q} 2>&1"
 
 
 rule stage_minima:
     input: lambda w: stage_chunk_dbs(w.campaign, w.round)
     output: f"{RESULTS}/{{campaign}}/stages/minima-{{round}}.db"
+    log: f"{LOGS}/stage-minima-{{round}}.log"
     resources: mem_mb=2000, runtime=10
-    shell: "{LOPT} db merge {output} {input}"
+    shell: "{LOPT} db merge {output:q} {input:q} > {log:q} 2>&1"
 
 
 rule refine_seeds:
     input: lambda w: f"{RESULTS}/{w.campaign}/stages/minima-{int(w.round) - 1}.db"
     output: f"{RESULTS}/{{campaign}}/seeds/{{system}}-refine{{round}}.extxyz"
+    log: f"{LOGS}/refine-seeds-{{system}}-{{round}}.log"
     params:
-        top=lambda w: refine_settings(w.campaign)["top"],
-        neighbours=lambda w: refine_settings(w.campaign)["neighbours"],
+        top=lambda w: campaign(w.campaign)["refine"]["top"],
+        neighbours=lambda w: campaign(w.campaign)["refine"]["neighbours"],
         first=lambda w: refine_first_seed(w.round),
     resources: mem_mb=1000, runtime=5
     shell:
-        "{LOPT} db seeds {input} {wildcards.system} --top {params.top} --neighbours {params.neighbours} "
-        "--first-seed {params.first} -o {output}"
+        "{LOPT} db seeds {input:q} {wildcards.system:q} --top {params.top:q} --neighbours {params.neighbours:q} "
+        "--first-seed {params.first:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule refine_chunk:
@@ -60,33 +68,37 @@ rule refine_chunk:
     output:
         db=f"{RESULTS}/{{campaign}}/chunks/{{system}}-refine{{round}}.db",
         trace=f"{RESULTS}/{{campaign}}/refine/{{system}}-refine{{round}}.json",
+    log: f"{LOGS}/refine-{{system}}-{{round}}.log"
     params:
-        budget=lambda w: refine_settings(w.campaign)["budget"],
-        seeds=lambda w: refine_settings(w.campaign)["seeds"],
+        budget=lambda w: campaign(w.campaign)["refine"]["budget"],
+        seeds=lambda w: refine_seeds_per_system(w.campaign),
         first=lambda w: refine_first_seed(w.round),
-        boundary=lambda w: campaign(w.campaign).get("boundary", "cluster"),
+        boundary=lambda w: campaign(w.campaign)["boundary"],
         project=lambda w: f"{RESULTS}/{w.campaign}/pyiron",
+        accelerator=ACCELERATOR,
     threads: 1
     resources: mem_mb=2000, runtime=120, tasks=1
     shell:
-        "{LOPT} job search {wildcards.system} --project {params.project} --name {wildcards.system}_refine{wildcards.round} "
-        "--method bh --budget {params.budget} --seeds {params.seeds} --first-seed {params.first} --stage refine{wildcards.round} "
-        "--boundary {params.boundary} --starts {input} --accelerator {ACCELERATOR} "
-        "--db {output.db} --trace {output.trace} --quiet"
+        "{LOPT} job search {wildcards.system:q} --project {params.project:q} --name {wildcards.system:q}_refine{wildcards.round:q} "
+        "--method bh --budget {params.budget:q} --seeds {params.seeds:q} --first-seed {params.first:q} "
+        "--stage refine{wildcards.round:q} --boundary {params.boundary:q} --starts {input:q} --accelerator {params.accelerator:q} "
+        "--db {output.db:q} --trace {output.trace:q} --quiet > {log:q} 2>&1"
 
 
 rule deduplicate:
-    input: lambda w: stage_chunk_dbs(w.campaign, refine_settings(w.campaign)["rounds"])
+    input: lambda w: stage_chunk_dbs(w.campaign, campaign(w.campaign)["refine"]["rounds"])
     output: f"{RESULTS}/{{campaign}}/minima.db"
+    log: f"{LOGS}/deduplicate.log"
     resources: mem_mb=2000, runtime=10
-    shell: "{LOPT} db merge {output} {input}"
+    shell: "{LOPT} db merge {output:q} {input:q} > {log:q} 2>&1"
 
 
 rule export_best:
     input: f"{RESULTS}/{{campaign}}/minima.db"
     output: f"{RESULTS}/{{campaign}}/best.extxyz"
-    params: top=lambda w: campaign(w.campaign).get("export_top", 1)
-    shell: "{LOPT} db export {input} --top {params.top} -o {output}"
+    log: f"{LOGS}/export-best.log"
+    params: top=lambda w: campaign(w.campaign)["export_top"]
+    shell: "{LOPT} db export {input:q} --top {params.top:q} -o {output:q} > {log:q} 2>&1"
 
 
 rule report:
@@ -94,14 +106,14 @@ rule report:
         db=f"{RESULTS}/{{campaign}}/minima.db",
         traces=lambda w: chunk_outputs(w.campaign, "trace"),
     output: f"{RESULTS}/{{campaign}}/report.md"
+    log: f"{LOGS}/report.log"
     params:
-        title=lambda w: campaign(w.campaign).get("title", w.campaign),
-        method=lambda w: campaign(w.campaign)["method"],
-        budget=lambda w: campaign(w.campaign)["budget"],
-        seeds=lambda w: campaign(w.campaign)["seeds"],
+        folder=lambda w: f"{RESULTS}/{w.campaign}",
+        project=lambda w: f"{RESULTS}/{w.campaign}/pyiron",
+        title=lambda w: campaign(w.campaign)["title"],
+        settings=lambda w: (f"method: {campaign(w.campaign)['method']}; {campaign(w.campaign)['budget']} evaluations "
+                            f"per seed; {campaign(w.campaign)['seeds']} seeds"),
         refine=lambda w: refine_note(w.campaign),
     shell:
-        "{LOPT} report {RESULTS}/{wildcards.campaign} --title '{params.title}' "
-        "--note 'method: {params.method}; {params.budget} evaluations per seed; {params.seeds} seeds' "
-        "--note '{params.refine}' "
-        "--note \"$({LOPT} job table {RESULTS}/{wildcards.campaign}/pyiron --summary)\""
+        "{LOPT} report {params.folder:q} --title={params.title:q} --note={params.settings:q} --note={params.refine:q} "
+        "--note=\"$({LOPT} job table {params.project:q} --summary)\" > {log:q} 2>&1"
