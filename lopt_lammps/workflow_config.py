@@ -49,6 +49,11 @@ def check_campaign(name: str, settings: dict[str, Any]) -> None:
             optimizer_fingerprint(method, settings.get("optimizer"), BasinHoppingSettings())
         except LoptError as err:
             raise ConfigError(f"{where}: optimizer: {err}") from None
+    knobs = {"swap": "swap_probability", "atom_moves": "atom_move_probability", "atom_target": "atom_move_target"}
+    try:
+        BasinHoppingSettings(**{knobs.get(k, k): v for k, v in settings["bh"].items()})
+    except LoptError as err:
+        raise ConfigError(f"{where}: bh: {err}") from None
     refine = settings["refine"]
     if refine["rounds"] and refine["top"] + refine["neighbours"] < 1:
         raise ConfigError(f"{where}: refine: {refine['rounds']} rounds need seeds: set top or neighbours to at least 1 "

@@ -155,8 +155,13 @@ def test_resume_after_kill_loses_nothing_and_counts_nothing_twice(tmp_path, how,
         ({"campaigns": {"agcu": {"systems": ["Ag6"], "method": "bh", "budget": 10, "seeds": 1,
                                  "refine": {"rounds": 1, "budget": 10, "top": 0, "neighbours": 0}}}},
          "campaign agcu: refine: 1 rounds need seeds: set top or neighbours to at least 1", ["-n"]),
+        ({"campaigns": {"agcu": {"systems": ["Ag6"], "method": "bh", "budget": 10, "seeds": 1, "bh": {"swap": 0.7, "atom_moves": 0.5}}}},
+         "campaign agcu: bh: basin hopping: swap_probability + atom_move_probability must not exceed 1", ["-n"]),
+        ({"campaigns": {"agcu": {"systems": ["Ag6"], "method": "bh", "budget": 10, "seeds": 1, "bh": {"heat": 1}}}},
+         "Additional properties are not allowed ('heat' was unexpected)", ["-n"]),
     ],
-    ids=["unknown-key", "method", "element", "results", "one-atom", "missing-policy", "missing-checkpoint", "refine-without-seeds"],
+    ids=["unknown-key", "method", "element", "results", "one-atom", "missing-policy", "missing-checkpoint", "refine-without-seeds",
+         "bh-probabilities", "bh-unknown-knob"],
 )
 def test_bad_configuration_fails_before_any_work(tmp_path, change, message, flags):
     config = campaign_config("results", ["Ag6"], 100)
@@ -173,6 +178,19 @@ def test_planning_creates_nothing(tmp_path):
     done = snakemake(cwd, "--dry-run")
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "search_chunk" in done.stdout and not (cwd / "results").exists()
+
+
+def test_basin_hopping_knobs_reach_the_searches(tmp_path):
+    config = campaign_config("results", ["Ag4Cu2"], 100)
+    config["campaigns"]["agcu"].update(method="bh", bh={"temperature": 0.08, "atom_target": "random", "minimizer": "cg"},
+                                       refine={"rounds": 1, "budget": 50})
+    cwd = workdir(tmp_path, config)
+    done = snakemake(cwd, "--dry-run", "--printshellcmds")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    commands = [line for line in done.stdout.splitlines() if " job search " in line]
+    assert len(commands) >= 2 and any("--stage refine1" in line for line in commands)
+    for line in commands:
+        assert all(option in line for option in ("--bh-temperature 0.08", "--bh-atom-target random", "--bh-minimizer cg"))
 
 
 @pytest.mark.slow

@@ -21,6 +21,11 @@ def campaign(name):
         raise ValueError(f"campaign {name!r} is not in the configuration (campaigns: {', '.join(config['campaigns'])})")
 
 
+def bh_options(name):
+    """The campaign's basin-hopping knobs as ``lopt-lammps search`` options (a list: each item quoted)."""
+    return [item for key, value in campaign(name)["bh"].items() for item in (f"--bh-{key.replace('_', '-')}", value)]
+
+
 def seeds_per_chunk(name):
     """Seeds per search job; all of the campaign's seeds when seeds_per_chunk is not set."""
     settings = campaign(name)

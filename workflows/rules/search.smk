@@ -30,6 +30,7 @@ rule search_chunk:
         budget=lambda w: campaign(w.campaign)["budget"],
         boundary=lambda w: campaign(w.campaign)["boundary"],
         optimizer=lambda w: ["--optimizer", campaign(w.campaign)["optimizer"]] if "optimizer" in campaign(w.campaign) else [],
+        bh=lambda w: bh_options(w.campaign),
         project=lambda w: f"{RESULTS}/{w.campaign}/pyiron",
         accelerator=ACCELERATOR,
     threads: 1
@@ -37,7 +38,7 @@ rule search_chunk:
     shell:
         "{LOPT} job search {wildcards.system:q} --project {params.project:q} --name {wildcards.system:q}_chunk{wildcards.chunk:q} "
         "--method {params.method:q} --budget {params.budget:q} --seeds {params.seeds:q} --first-seed {params.first:q} "
-        "--boundary {params.boundary:q} --starts {input.starts:q} --accelerator {params.accelerator:q} {params.optimizer:q} "
+        "--boundary {params.boundary:q} --starts {input.starts:q} --accelerator {params.accelerator:q} {params.optimizer:q} {params.bh:q} "
         "--db {output.db:q} --trace {output.trace:q} --quiet > {log:q} 2>&1"
 
 
@@ -74,6 +75,7 @@ rule refine_chunk:
         seeds=lambda w: refine_seeds_per_system(w.campaign),
         first=lambda w: refine_first_seed(w.round),
         boundary=lambda w: campaign(w.campaign)["boundary"],
+        bh=lambda w: bh_options(w.campaign),
         project=lambda w: f"{RESULTS}/{w.campaign}/pyiron",
         accelerator=ACCELERATOR,
     threads: 1
@@ -81,7 +83,7 @@ rule refine_chunk:
     shell:
         "{LOPT} job search {wildcards.system:q} --project {params.project:q} --name {wildcards.system:q}_refine{wildcards.round:q} "
         "--method bh --budget {params.budget:q} --seeds {params.seeds:q} --first-seed {params.first:q} "
-        "--stage refine{wildcards.round:q} --boundary {params.boundary:q} --starts {input:q} --accelerator {params.accelerator:q} "
+        "--stage refine{wildcards.round:q} --boundary {params.boundary:q} --starts {input:q} --accelerator {params.accelerator:q} {params.bh:q} "
         "--db {output.db:q} --trace {output.trace:q} --quiet > {log:q} 2>&1"
 
 
