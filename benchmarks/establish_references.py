@@ -40,9 +40,10 @@ import numpy as np
 import yaml
 from ase import Atoms
 from tqdm import tqdm
+from _report import machine, update_section
 
 from lopt_lammps.provenance import git_commit
-from lopt_lammps.references import load_references, references_path, structures_path
+from lopt_lammps.references import load_references, references_fingerprint, references_path, structures_path
 from lopt_lammps.search import BasinHoppingSettings, search
 from lopt_lammps.seeding import transmute
 from lopt_lammps.structures import from_atoms, read_extxyz, to_atoms, write_extxyz
@@ -162,10 +163,22 @@ def cmd_motifs(args: argparse.Namespace) -> None:
         print(f"{formula} motifs: lowest {found[0].energy:.6f} ({found[0].label})")
 
 
+def stage_summary(found: list[Atoms]) -> dict[str, dict]:
+    """Per stage: its lowest energy and how many of its chains or motifs came within SAME of it."""
+    out = {}
+    for stage in sorted({a.info["stage"] for a in found}):
+        energies = [float(a.info["minimum_energy"]) for a in found if a.info["stage"] == stage]
+        out[stage] = {"lowest": round(min(energies), 6), "reached": sum(e <= min(energies) + SAME for e in energies),
+                      "of": len(energies)}
+    return out
+
+
 def cmd_record(args: argparse.Namespace) -> None:
-    """Write the lowest structure per formula into references.yaml and references.extxyz."""
+    """Write the lowest structure per formula into references.yaml and references.extxyz, and
+    what every stage found into the section ``references`` of docs/benchmarks.md."""
     refs = load_references()
     structures = {a.info["system"]: a for a in read_extxyz(structures_path())} if structures_path().exists() else {}
+    rows = []
     for formula in args.formulas:
         found = best_structures(args.out, formula)
         if not found:
@@ -174,18 +187,20 @@ def cmd_record(args: argparse.Namespace) -> None:
         best = found[0]
         energy = float(best.info["minimum_energy"])
         old = refs.get(formula)
+        stages = stage_summary(found)
+        rows.append((formula, old, stages))
         if old is not None and float(old["energy"]) <= energy + 1e-6:
             if energy <= float(old["energy"]) + SAME:
                 structures.setdefault(formula, best)
+            old["attacked_with"] = stages
             print(f"{formula}: keeping {old['energy']} (lowest found {energy:.6f})")
             continue
-        same_stage = [a for a in found if a.info["stage"] == best.info["stage"]]
-        reached = sum(float(a.info["minimum_energy"]) <= energy + SAME for a in same_stage)
+        reached = stages[best.info["stage"]]
         refs[formula] = {
             "energy": round(energy, 6),
             "potential": system_of(formula).potential.name,
-            "found_by": f"{best.info['how']}; {reached} of {len(same_stage)} reached it",
-            "attacked_with": sorted({a.info["stage"] for a in found}),
+            "found_by": f"{best.info['how']}; {reached['reached']} of {reached['of']} reached it",
+            "attacked_with": stages,
             "source": f"established here; commit {git_commit()[:12]}, {date.today().isoformat()}",
         }
         structures[formula] = best
@@ -194,6 +209,31 @@ def cmd_record(args: argparse.Namespace) -> None:
     header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
     references_path().write_text(header + yaml.safe_dump(refs, sort_keys=True, width=200))
     write_extxyz(structures_path(), [structures[k] for k in sorted(structures)])
+    if not args.no_write and rows:
+        update_section("references", references_table(rows, refs))
+
+
+def references_table(rows: list[tuple[str, dict | None, dict]], refs: dict) -> str:
+    names = sorted({stage for _, _, stages in rows for stage in stages})
+    lines = [
+        "## Best-known energies and how they were attacked (`benchmarks/establish_references.py`)",
+        "",
+        f"Measured on {machine()}. Per composition: the reference before, the lowest energy each stage",
+        "found with how many of its chains (or motifs) reached it within 1 meV, and the reference now",
+        f"(`lopt_lammps/data/references.yaml`, fingerprint {references_fingerprint()}). Stages: `run`,",
+        "basin-hopping chains from random starts; `motifs`, the literature's motifs relaxed and",
+        "polished (`lopt-lammps motifs`); `seeded`, chains from the lowest structures so far.",
+        "",
+        "| composition | before (eV) | " + " | ".join(f"{n}: lowest, reached" for n in names) + " | now (eV) | lowered by (eV) |",
+        "| --- | ---: | " + " | ".join("---:" for _ in names) + " | ---: | ---: |",
+    ]
+    for formula, old, stages in rows:
+        before = float(old["energy"]) if old else None
+        now = float(refs[formula]["energy"])
+        cells = [f"{stages[n]['lowest']:.6f}, {stages[n]['reached']}/{stages[n]['of']}" if n in stages else "-" for n in names]
+        lines.append(f"| {formula} | {'-' if before is None else f'{before:.6f}'} | " + " | ".join(cells)
+                     + f" | {now:.6f} | {'-' if before is None else f'{before - now:.3f}'} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -203,6 +243,8 @@ def main() -> None:
         p = sub.add_parser(name, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
         p.add_argument("formulas", nargs="+")
         p.add_argument("--out", type=Path, default=OUT, help="folder of the stage files")
+        if name == "record":
+            p.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
         p.set_defaults(func=func)
         if name in ("run", "seeded"):
             p.add_argument("--chains", type=int, default=16)
