@@ -138,22 +138,26 @@ class LearnedOptimizerNet(nn.Module):
                 x = torch.nn.functional.silu(x)
         return x
 
+    def _weights(self, theta: torch.Tensor | None, dtype: torch.dtype) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
+        """Skip coefficients and layers of ``theta`` (P,) or (B, P), default the network's own."""
+        theta = (self.theta if theta is None else theta).to(dtype)
+        return self._layers(theta[None] if theta.dim() == 1 else theta)
+
+    def coefficients(self, invariants: torch.Tensor, theta: torch.Tensor | None = None) -> torch.Tensor:
+        """``equivariant``: the weight (B, N, K) of each vector in an atom's step."""
+        skip, layers = self._weights(theta, invariants.dtype)
+        return self._mlp(invariants, layers) + skip[:, None, :]
+
     def forward(self, invariants: torch.Tensor, vectors: torch.Tensor, theta: torch.Tensor | None = None) -> torch.Tensor:
         """Step direction (B, N, 3) in units of ``step_scale`` nearest-neighbour distances.
 
         ``invariants`` (B, N, F), ``vectors`` (B, N, 3, K); ``theta`` (P,) or (B, P),
         defaulting to the network's own parameters.
         """
-        b, n, _ = invariants.shape
-        if theta is None:
-            theta = self.theta
-        theta = theta.to(invariants.dtype)
-        if theta.dim() == 1:
-            theta = theta[None]
-        skip, layers = self._layers(theta)
         if self.config.variant == "equivariant":
-            coefficients = self._mlp(invariants, layers) + skip[:, None, :]  # (B, N, K)
-            return (vectors @ coefficients[..., None])[..., 0]
+            return (vectors @ self.coefficients(invariants, theta)[..., None])[..., 0]
+        b, n, _ = invariants.shape
+        skip, layers = self._weights(theta, invariants.dtype)
         linear = (vectors * skip[:, None, None, :]).sum(-1)
         per_coordinate = torch.cat([invariants[:, :, None, :].expand(b, n, 3, -1), vectors], dim=-1)
         out = self._mlp(per_coordinate.reshape(b, n * 3, -1), layers)
