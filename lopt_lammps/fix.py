@@ -54,7 +54,7 @@ class Trace:
             self.energies[replica].append(energy)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _advance(x, new_x, f, e, active, max_displacement, evaluations, best_energy, best_positions, best_evaluation,
              out, better, finite, force2, spread2):
     """One step's bookkeeping, per replica: count the evaluation and keep the best point of

@@ -20,7 +20,7 @@ import numpy as np
 FINE, NON_FINITE, ESCAPED = 0, 1, 2
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def in_order(tags, count):
     """Whether LAMMPS holds atoms 1..count in its first ``count`` rows, in order."""
     for k in range(count):
@@ -29,7 +29,7 @@ def in_order(tags, count):
     return True
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _image_flag(image, row, axis, image_bits):
     mask, middle, bits, bits2 = image_bits[0], image_bits[1], image_bits[2], image_bits[3]
     value = np.int64(image[row])
@@ -40,7 +40,7 @@ def _image_flag(image, row, axis, image_bits):
     return (value >> bits2) - middle
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def gather_positions(x, order, offsets, image, image_bits, cell, positions):
     """Fill ``positions`` (B, N, 3) from LAMMPS's ``x``; periodic positions (``cell`` > 0)
     are unwrapped with the ``image`` flags."""
@@ -55,7 +55,7 @@ def gather_positions(x, order, offsets, image, image_bits, cell, positions):
                 positions[b, i, axis] = p - offsets[b, axis]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def gather_forces(f, pe, order, forces, energies):
     """Fill ``forces`` (B, N, 3) and ``energies`` (B,) from LAMMPS's ``f`` and per-atom
     energies ``pe``. Returns whether all of them are finite."""
@@ -74,7 +74,7 @@ def gather_forces(f, pe, order, forces, energies):
     return finite
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def scatter(new, offsets, quantum, slot_radius, drift_radius, order, x, image, image_bits, cell, current, status):
     """Write ``new`` (B, N, 3, replica frames) into LAMMPS's ``x`` (and ``image``).
 

@@ -12,7 +12,7 @@ import numpy as np
 from .base import State, atom_scale
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _step(x, f, m, v, t, params, new_x, new_m, new_v, new_t):
     learning_rate, beta1, beta2, eps, max_step = params
     n_replicas, n_atoms, _ = x.shape
@@ -20,14 +20,14 @@ def _step(x, f, m, v, t, params, new_x, new_m, new_v, new_t):
     for b in range(n_replicas):
         tb = t[b] + 1
         new_t[b] = tb
-        correction1, correction2 = 1 - beta1**tb, 1 - beta2**tb
+        correction1, correction2 = 1 / (1 - beta1**tb), 1 / (1 - beta2**tb)
         for i in range(n_atoms):
             for axis in range(3):
                 g = f[b, i, axis]
                 mk = beta1 * m[b, i, axis] - (1 - beta1) * g
                 vk = beta2 * v[b, i, axis] + (1 - beta2) * g * g
                 new_m[b, i, axis], new_v[b, i, axis] = mk, vk
-                dx[axis] = -learning_rate * (mk / correction1) / (np.sqrt(vk / correction2) + eps)
+                dx[axis] = -learning_rate * (mk * correction1) / (np.sqrt(vk * correction2) + eps)
             scale = atom_scale(dx[0], dx[1], dx[2], max_step)
             for axis in range(3):
                 new_x[b, i, axis] = x[b, i, axis] + dx[axis] * scale

@@ -28,13 +28,13 @@ class UpdateRule(Protocol):
     def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, State]: ...
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def atom_scale(dx: float, dy: float, dz: float, max_step: float) -> float:
     """The factor that shortens the displacement (dx, dy, dz) to at most ``max_step``."""
     return min(max_step / max(np.sqrt(dx * dx + dy * dy + dz * dz), 1e-300), 1.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _cap(dx, max_step, out):
     for k in range(dx.shape[0]):
         scale = atom_scale(dx[k, 0], dx[k, 1], dx[k, 2], max_step)

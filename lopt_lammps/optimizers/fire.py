@@ -16,7 +16,7 @@ import numpy as np
 from .base import State
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _step(x, f, v, dt, alpha, n_pos, started, params, new_x, new_v, new_dt, new_alpha, new_n_pos):
     dt_max, max_step, n_min, f_inc, f_dec, alpha_start, f_alpha = params
     n_replicas, n_atoms, _ = x.shape

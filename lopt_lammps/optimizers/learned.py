@@ -53,7 +53,8 @@ class LearnedOptimizer:
     ``theta`` optionally gives each replica its own parameters (B, P); ``seeds`` (one per
     replica) fix each replica's noise: it depends only on the seed and the replica's own
     step count (``calls`` in the state, which survives restarts), never on other replicas.
-    Features are compiled (:mod:`.learned_features`); the network runs in single precision.
+    The rule takes the network's parameters as they are when it is built. Features are
+    compiled (:mod:`.learned_features`); the network runs in single precision.
     """
 
     name = "learned"
@@ -66,7 +67,8 @@ class LearnedOptimizer:
         self.scales = scales
         self.budget = max(1, int(budget))
         self.theta = theta
-        self._theta32 = None if theta is None else theta.detach().to(torch.float32)
+        with torch.no_grad():  # the network's parameters as they are now, in single precision
+            self._weights = net.weights(theta, torch.float32)
         self.seeds = np.asarray(seeds, dtype=np.int64)
         self._params = (float(scales.length), float(scales.energy), float(scales.n_atoms), float(scales.cell or 0.0),
                         float(self.budget), float(self.config.second_moment_decay))
@@ -99,12 +101,11 @@ class LearnedOptimizer:
 
     def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, State]:
         invariants, vectors, state = self.features(state, x, f, e)
-        theta = self._theta32 if self._theta32 is not None else self.net.theta.detach().to(torch.float32)
         with torch.no_grad():
             if self.config.variant == "equivariant":  # the step is the vectors weighted by the network's coefficients
-                coefficients = self.net.coefficients(torch.from_numpy(invariants), theta).numpy()
+                coefficients = self.net.coefficients(torch.from_numpy(invariants), self._weights).numpy()
             else:  # the network's output is the step direction itself
-                vectors = self.net(torch.from_numpy(invariants), torch.from_numpy(vectors), theta).numpy()[..., None]
+                vectors = self.net.direction(torch.from_numpy(invariants), torch.from_numpy(vectors), self._weights).numpy()[..., None]
                 coefficients = np.ones((*vectors.shape[:2], 1), dtype=np.float32)
         length = self.scales.length
         out = np.empty_like(x)

@@ -63,15 +63,15 @@ def _coordination(x, length, cell, radii, cn):
     sum_j 1 / (1 + (r_ij / (R_k L))^12) / 12, in single precision (vectorised over j;
     the sum's order is fixed by N alone)."""
     n_atoms, n_radii = x.shape[0], radii.shape[0]
-    xs = np.empty((3, n_atoms), dtype=np.float32)
-    d2 = np.empty(n_atoms, dtype=np.float32)
-    inverse = np.empty(n_radii, dtype=np.float32)
+    xs = np.empty((3, n_atoms), dtype=np.float32)  # in units of L
+    q6 = np.empty(n_atoms, dtype=np.float32)  # (r_ij / L)^6
+    weights = np.empty(n_radii, dtype=np.float32)
     for k in range(n_radii):
-        inverse[k] = 1.0 / (radii[k] * radii[k] * length * length)
+        weights[k] = radii[k] ** -12.0
     for i in range(n_atoms):
         for axis in range(3):
-            xs[axis, i] = x[i, axis]
-    edge, one = np.float32(cell), np.float32(1.0)
+            xs[axis, i] = x[i, axis] / length
+    edge, one = np.float32(cell / length), np.float32(1.0)
     for i in range(n_atoms):
         for j in range(n_atoms):
             dx, dy, dz = xs[0, i] - xs[0, j], xs[1, i] - xs[1, j], xs[2, i] - xs[2, j]
@@ -79,14 +79,14 @@ def _coordination(x, length, cell, radii, cn):
                 dx -= edge * np.rint(dx / edge)
                 dy -= edge * np.rint(dy / edge)
                 dz -= edge * np.rint(dz / edge)
-            d2[j] = dx * dx + dy * dy + dz * dz
-        d2[i] = np.inf  # no self term
+            q2 = dx * dx + dy * dy + dz * dz
+            q6[j] = q2 * q2 * q2
+        q6[i] = np.inf  # no self term
         for k in range(n_radii):
             total = np.float32(0.0)
+            weight = weights[k]
             for j in range(n_atoms):
-                t = d2[j] * inverse[k]
-                t3 = t * t * t
-                total += one / (one + t3 * t3)
+                total += one / (one + q6[j] * q6[j] * weight)
             cn[i, k] = total / 12.0
 
 
@@ -168,14 +168,17 @@ def displace(x, vectors, coefficients, step, max_step, out):
     (B, N, 3), vectors (B, N, 3, K) and coefficients (B, N, K), each atom's displacement
     capped at ``max_step``."""
     n_replicas, n_atoms, _ = x.shape
-    d = np.empty(3)
+    n_vectors = vectors.shape[3]
     for b in range(n_replicas):
         for i in range(n_atoms):
-            for axis in range(3):
-                total = 0.0
-                for k in range(vectors.shape[3]):
-                    total += vectors[b, i, axis, k] * coefficients[b, i, k]
-                d[axis] = step * total
-            scale = atom_scale(d[0], d[1], d[2], max_step)
-            for axis in range(3):
-                out[b, i, axis] = x[b, i, axis] + d[axis] * scale
+            c, v = coefficients[b, i], vectors[b, i]
+            d0 = d1 = d2 = 0.0
+            for k in range(n_vectors):
+                d0 += v[0, k] * c[k]
+                d1 += v[1, k] * c[k]
+                d2 += v[2, k] * c[k]
+            d0, d1, d2 = step * d0, step * d1, step * d2
+            scale = atom_scale(d0, d1, d2, max_step)
+            out[b, i, 0] = x[b, i, 0] + d0 * scale
+            out[b, i, 1] = x[b, i, 1] + d1 * scale
+            out[b, i, 2] = x[b, i, 2] + d2 * scale

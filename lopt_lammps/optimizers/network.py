@@ -38,6 +38,9 @@ VERSION = 1
 #: vectors the step is built from, in this order
 VECTORS = ("force", "momentum_fast", "momentum_mid", "momentum_slow", "noise")
 
+#: skip coefficients (B, K) and the layers [(W (B, in, out), b (B, out)), ...] of parameters (B, P)
+Weights = tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]
+
 
 @dataclass(frozen=True)
 class NetworkConfig:
@@ -110,7 +113,7 @@ class LearnedOptimizerNet(nn.Module):
         scale[: len(VECTORS)] = skip
         return scale
 
-    def _layers(self, theta: torch.Tensor) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
+    def _layers(self, theta: torch.Tensor) -> Weights:
         """Split (B, P) parameters into skip (B, K) and per-layer (B, in, out), (B, out)."""
         n_vec = len(VECTORS)
         skip = theta[:, :n_vec]
@@ -138,30 +141,31 @@ class LearnedOptimizerNet(nn.Module):
                 x = torch.nn.functional.silu(x)
         return x
 
-    def _weights(self, theta: torch.Tensor | None, dtype: torch.dtype) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
-        """Skip coefficients and layers of ``theta`` (P,) or (B, P), default the network's own."""
+    def weights(self, theta: torch.Tensor | None = None, dtype: torch.dtype = torch.float32) -> Weights:
+        """Skip coefficients and layers of ``theta`` (P,) or (B, P) in ``dtype``, default the network's own."""
         theta = (self.theta if theta is None else theta).to(dtype)
         return self._layers(theta[None] if theta.dim() == 1 else theta)
 
-    def coefficients(self, invariants: torch.Tensor, theta: torch.Tensor | None = None) -> torch.Tensor:
+    def coefficients(self, invariants: torch.Tensor, weights: Weights) -> torch.Tensor:
         """``equivariant``: the weight (B, N, K) of each vector in an atom's step."""
-        skip, layers = self._weights(theta, invariants.dtype)
+        skip, layers = weights
         return self._mlp(invariants, layers) + skip[:, None, :]
 
-    def forward(self, invariants: torch.Tensor, vectors: torch.Tensor, theta: torch.Tensor | None = None) -> torch.Tensor:
-        """Step direction (B, N, 3) in units of ``step_scale`` nearest-neighbour distances.
-
-        ``invariants`` (B, N, F), ``vectors`` (B, N, 3, K); ``theta`` (P,) or (B, P),
-        defaulting to the network's own parameters.
-        """
+    def direction(self, invariants: torch.Tensor, vectors: torch.Tensor, weights: Weights) -> torch.Tensor:
+        """Step direction (B, N, 3) in units of ``step_scale`` nearest-neighbour distances,
+        from ``invariants`` (B, N, F) and ``vectors`` (B, N, 3, K)."""
         if self.config.variant == "equivariant":
-            return (vectors @ self.coefficients(invariants, theta)[..., None])[..., 0]
+            return (vectors @ self.coefficients(invariants, weights)[..., None])[..., 0]
         b, n, _ = invariants.shape
-        skip, layers = self._weights(theta, invariants.dtype)
+        skip, layers = weights
         linear = (vectors * skip[:, None, None, :]).sum(-1)
         per_coordinate = torch.cat([invariants[:, :, None, :].expand(b, n, 3, -1), vectors], dim=-1)
         out = self._mlp(per_coordinate.reshape(b, n * 3, -1), layers)
         return linear + out.reshape(b, n, 3)
+
+    def forward(self, invariants: torch.Tensor, vectors: torch.Tensor, theta: torch.Tensor | None = None) -> torch.Tensor:
+        """:meth:`direction` with parameters ``theta`` (P,) or (B, P), default the network's own."""
+        return self.direction(invariants, vectors, self.weights(theta, invariants.dtype))
 
     # -- checkpoints --------------------------------------------------------------------
 
