@@ -35,7 +35,8 @@ from .result import SeedRun
 Progress = Union[bool, Callable[[int], None]]
 
 
-def _reporter(progress: Progress) -> Callable[[int], None]:
+def reporter(progress: Progress) -> Callable[[int], None]:
+    """The function to call with the evaluations spent (doing nothing unless ``progress`` is one)."""
     return progress if callable(progress) else (lambda _evaluations: None)
 
 
@@ -43,7 +44,7 @@ def run_sequentially(chains: list[Chain], budget: int, relaxer: Relaxer, progres
     """Each chain relaxed by ``relaxer`` (LAMMPS ``minimize``) until its budget is spent."""
     system = relaxer.engine.system
     detect = dissociation_detector(system, relaxer.engine.slot_radius)
-    report = _reporter(progress)
+    report = reporter(progress)
     runs = []
     for chain in tqdm(chains, desc=f"{system.formula}", unit="seed", disable=progress is not True):
         used, x = 0, chain.start()
@@ -92,7 +93,7 @@ def run_batched(
             containment_radius=None if system.periodic else CONTAINMENT * engine.slot_radius,
         )
         engine.set_positions(np.stack([chain.start() for chain in chains]), check=False)
-        report = _reporter(progress)
+        report = reporter(progress)
         with tqdm(total=budget, desc=f"{system.formula} x {n} seeds", unit="eval", disable=progress is not True,
                   miniters=max(1, budget // 100)) as bar:
             def step(x: np.ndarray, f: np.ndarray, e: np.ndarray) -> np.ndarray:
