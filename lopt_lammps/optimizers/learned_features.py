@@ -57,14 +57,20 @@ def counter_normal(seeds: np.ndarray, steps: np.ndarray, count: int) -> np.ndarr
     return radius * np.cos((2.0 * np.pi * u[1]).astype(np.float32))
 
 
+#: the coordination sums run over a multiple of this many atoms (the vector loops then have no
+#: scalar remainder; the padding atoms contribute exactly zero)
+_LANES = 8
+
+
 @numba.njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
 def _coordination(x, length, cell, radii, cn):
     """Smooth coordination numbers cn (N, R) of one replica's atoms x (N, 3):
     sum_j 1 / (1 + (r_ij / (R_k L))^12) / 12, in single precision (vectorised over j;
     the sum's order is fixed by N alone)."""
     n_atoms, n_radii = x.shape[0], radii.shape[0]
-    xs = np.empty((3, n_atoms), dtype=np.float32)  # in units of L
-    q6 = np.empty(n_atoms, dtype=np.float32)  # (r_ij / L)^6
+    padded = (n_atoms + _LANES - 1) // _LANES * _LANES
+    xs = np.zeros((3, padded), dtype=np.float32)  # in units of L
+    q6 = np.empty(padded, dtype=np.float32)  # (r_ij / L)^6
     weights = np.empty(n_radii, dtype=np.float32)
     for k in range(n_radii):
         weights[k] = radii[k] ** -12.0
@@ -73,7 +79,7 @@ def _coordination(x, length, cell, radii, cn):
             xs[axis, i] = x[i, axis] / length
     edge, one = np.float32(cell / length), np.float32(1.0)
     for i in range(n_atoms):
-        for j in range(n_atoms):
+        for j in range(padded):
             dx, dy, dz = xs[0, i] - xs[0, j], xs[1, i] - xs[1, j], xs[2, i] - xs[2, j]
             if cell > 0.0:  # nearest image
                 dx -= edge * np.rint(dx / edge)
@@ -82,10 +88,11 @@ def _coordination(x, length, cell, radii, cn):
             q2 = dx * dx + dy * dy + dz * dz
             q6[j] = q2 * q2 * q2
         q6[i] = np.inf  # no self term
+        q6[n_atoms:] = np.inf  # nor padding
         for k in range(n_radii):
             total = np.float32(0.0)
             weight = weights[k]
-            for j in range(n_atoms):
+            for j in range(padded):
                 total += one / (one + q6[j] * q6[j] * weight)
             cn[i, k] = total / 12.0
 

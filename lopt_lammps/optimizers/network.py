@@ -135,8 +135,9 @@ class LearnedOptimizerNet(nn.Module):
         One matrix product per replica (never one folding replicas together), so a
         replica's output does not depend on the batch it is in.
         """
+        batch = x.shape[0]
         for i, (w, b) in enumerate(layers):
-            x = torch.baddbmm(b.expand(x.shape[0], -1)[:, None, :], x, w.expand(x.shape[0], -1, -1))
+            x = torch.baddbmm(b[:, None, :], x, w.expand(batch, -1, -1))  # the bias broadcasts
             if i < len(layers) - 1:
                 x = torch.nn.functional.silu(x)
         return x
