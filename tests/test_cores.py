@@ -23,7 +23,7 @@ def rows(db) -> list[tuple]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("method, options", [("bh", ["--bh-minimizer", "lbfgs"]), ("bh", []), ("loop-fire", [])],
+@pytest.mark.parametrize("method, options", [("bh", ["--bh-minimizer", "lbfgs"]), ("bh", ["--bh-minimizer", "cg"]), ("loop-fire", [])],
                          ids=["bh-lbfgs-batched", "bh-cg-sequential", "loop-fire"])
 def test_two_cores_give_the_database_one_core_gives(tmp_path, method, options):
     results = {}
