@@ -33,7 +33,7 @@ rule search_chunk:
         bh=lambda w: bh_options(w.campaign),
         project=lambda w: f"{RESULTS}/{w.campaign}/pyiron",
         accelerator=ACCELERATOR,
-    threads: lambda w: campaign(w.campaign).get("cores_per_chunk", 1)
+    threads: lambda w: campaign(w.campaign)["cores_per_chunk"]
     resources: mem_mb=2000, runtime=120, tasks=1
     shell:
         "{LOPT} job search {wildcards.system:q} --project {params.project:q} --name {wildcards.system:q}_chunk{wildcards.chunk:q} "
@@ -78,7 +78,7 @@ rule refine_chunk:
         bh=lambda w: bh_options(w.campaign),
         project=lambda w: f"{RESULTS}/{w.campaign}/pyiron",
         accelerator=ACCELERATOR,
-    threads: lambda w: campaign(w.campaign).get("cores_per_chunk", 1)
+    threads: lambda w: campaign(w.campaign)["cores_per_chunk"]
     resources: mem_mb=2000, runtime=120, tasks=1
     shell:
         "{LOPT} job search {wildcards.system:q} --project {params.project:q} --name {wildcards.system:q}_refine{wildcards.round:q} "
