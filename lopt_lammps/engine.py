@@ -26,7 +26,8 @@ import numpy as np
 
 from .errors import EngineError, PotentialError, StructureError
 from .lammps_runtime import Accelerator, start_lammps
-from .replica_layout import ReplicaLayout, quantize
+from .lammps_arrays import ESCAPED, NON_FINITE, gather_forces, gather_positions, in_order, scatter
+from .replica_layout import QUANTUM, ReplicaLayout
 from .structures import check_positions
 from .systems import System
 
@@ -109,8 +110,11 @@ class BatchedEngine:
         self.lmp.create_atoms(n_total, list(range(1, n_total + 1)), types.tolist(), start.ravel().tolist())
         tags = self.lmp.numpy.extract_atom("id")[:n_total]
         self.lmp.numpy.extract_atom("molecule")[:n_total] = (tags - 1) // self.n_atoms + 1
-        self._identity = np.arange(1, n_total + 1, dtype=tags.dtype)
-        self._image_bits = [self.lmp.extract_setting(k) for k in ("IMGMASK", "IMGMAX", "IMGBITS", "IMG2BITS")]
+        self._rows = np.arange(n_total)
+        self._offsets = np.ascontiguousarray(self.layout.offsets[:, 0, :])
+        self._cell = system.cell_length() if system.periodic else 0.0
+        self._image_bits = np.array([self.lmp.extract_setting(k) for k in ("IMGMASK", "IMGMAX", "IMGBITS", "IMG2BITS")])
+        self._no_image = np.zeros(0, dtype=np.int32)
         self.lmp.set_fix_external_callback("lopt_ext", self._on_step)
 
     def _commands(self, commands: list[str]) -> None:
@@ -122,59 +126,36 @@ class BatchedEngine:
 
     # -- LAMMPS arrays <-> replica arrays ---------------------------------------------
 
-    def _order(self, tags: np.ndarray) -> np.ndarray | None:
-        """Permutation from LAMMPS order to replica order (``None``: already in order)."""
-        return None if (tags[: len(self._identity)] == self._identity).all() else np.argsort(tags)
+    def _order(self, tags: np.ndarray) -> np.ndarray:
+        """LAMMPS row of each atom in replica order (the identity while LAMMPS keeps them in order)."""
+        count = len(self._rows)
+        return self._rows if in_order(tags, count) else np.argsort(tags[:count])
 
-    def _image_shift(self, count: int) -> np.ndarray:
-        """Unwrapping shift (count, 3) of periodic atoms from their image flags."""
-        mask, middle, bits, bits2 = self._image_bits
-        image = self.lmp.numpy.extract_atom("image")[:count].astype(np.int64)
-        flags = np.stack([image & mask, (image >> bits) & mask, image >> bits2], axis=1) - middle
-        return flags * self.system.cell_length()
+    def _image(self) -> np.ndarray:
+        return self.lmp.numpy.extract_atom("image") if self.system.periodic else self._no_image
 
-    def _gather(self, x: np.ndarray, order: np.ndarray | None) -> np.ndarray:
-        count = self.n_replicas * self.n_atoms
-        pos = x[:count]
-        if self.system.periodic:
-            pos = pos + self._image_shift(count)
-        if order is not None:
-            pos = pos[order]
-        return pos.reshape(self.n_replicas, self.n_atoms, 3) - self.layout.offsets
+    def _gather(self, x: np.ndarray, order: np.ndarray) -> np.ndarray:
+        positions = np.empty((self.n_replicas, self.n_atoms, 3))
+        gather_positions(x, order, self._offsets, self._image(), self._image_bits, self._cell, positions)
+        return positions
 
-    def _scatter(self, x: np.ndarray, order: np.ndarray | None, positions: np.ndarray) -> None:
-        if not np.isfinite(positions).all():
-            bad = np.flatnonzero(~np.isfinite(positions).all(axis=(1, 2))).tolist()
-            raise StructureError(f"non-finite positions for replica(s) {bad}; they were not applied")
-        positions = quantize(self.layout.contain(positions))
-        flat = (positions + self.layout.offsets).reshape(-1, 3)
-        count = len(flat)
-        rows = slice(0, count) if order is None else order
-        if self.system.periodic:
-            flat = self._wrap(flat, rows)
-        x[rows] = flat
-        self._current = positions
+    def _scatter(self, x: np.ndarray, order: np.ndarray, positions: np.ndarray) -> None:
+        current = np.empty((self.n_replicas, self.n_atoms, 3))
+        status = np.empty(self.n_replicas, dtype=np.int8)
+        if not scatter(positions, self._offsets, QUANTUM, self.layout.slot_radius, self.layout.drift_radius, order, x,
+                       self._image(), self._image_bits, self._cell, current, status):
+            bad = np.flatnonzero(status == NON_FINITE).tolist()
+            if bad:
+                raise StructureError(f"non-finite positions for replica(s) {bad}; they were not applied")
+            raise self.layout.escape_error(positions, np.flatnonzero(status == ESCAPED).tolist())
+        self._current = current
 
-    def _wrap(self, unwrapped: np.ndarray, rows: slice | np.ndarray) -> np.ndarray:
-        """Wrap periodic positions into the cell, storing the image flags that undo it."""
-        length = self.system.cell_length()
-        flags = np.floor(unwrapped / length).astype(np.int64)
-        mask, middle, bits, bits2 = self._image_bits
-        encoded = ((flags[:, 0] + middle) & mask) | (((flags[:, 1] + middle) & mask) << bits) | ((flags[:, 2] + middle) << bits2)
-        image = self.lmp.numpy.extract_atom("image")
-        image[rows] = encoded.astype(image.dtype)
-        return unwrapped - flags * length
-
-    def _read(self, x: np.ndarray, tags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    def _read(self, x: np.ndarray, tags: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         order = self._order(tags)
-        count = self.n_replicas * self.n_atoms
-        forces = self.lmp.numpy.extract_atom("f")[:count]
-        per_atom = self.lmp.numpy.extract_compute("lopt_pe", 1, 1)[:count]
-        if order is not None:
-            forces, per_atom = forces[order], per_atom[order]
-        forces = np.array(forces).reshape(self.n_replicas, self.n_atoms, 3)
-        energies = per_atom.reshape(self.n_replicas, self.n_atoms).sum(axis=1)
-        if not (np.isfinite(energies).all() and np.isfinite(forces).all()):
+        forces = np.empty((self.n_replicas, self.n_atoms, 3))
+        energies = np.empty(self.n_replicas)
+        per_atom = self.lmp.numpy.extract_compute("lopt_pe", 1, 1)
+        if not gather_forces(self.lmp.numpy.extract_atom("f"), per_atom, order, forces, energies):
             bad = ~(np.isfinite(energies) & np.isfinite(forces).all(axis=(1, 2)))
             raise EngineError(
                 f"LAMMPS returned non-finite energy or forces for replica(s) "
@@ -299,8 +280,7 @@ class BatchedEngine:
         order = self._order(tags)
         relaxed = self._gather(self.lmp.numpy.extract_atom("x"), order)
         if self.n_replicas == 1:  # the minimizer's last energy and forces are those of its final positions
-            forces = self.lmp.numpy.extract_atom("f")[:n_total]
-            forces = np.array(forces if order is None else forces[order]).reshape(1, self.n_atoms, 3)
+            forces = self.lmp.numpy.extract_atom("f")[order].reshape(1, self.n_atoms, 3)
             energies = np.array([self.lmp.get_thermo("pe")])
             self.set_positions(relaxed, check=False)
             return count, energies, forces

@@ -25,9 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import numba
 import numpy as np
 
-from .optimizers.base import State, UpdateRule, cap_step, reset_replicas
+from .optimizers.base import State, UpdateRule, atom_scale, reset_replicas
 
 #: on_relaxed(replicas, positions, energies) -> next positions of those replicas
 Relaxed = Callable[[list[int], np.ndarray, np.ndarray], np.ndarray]
@@ -46,9 +47,52 @@ class Trace:
     def empty(cls, n_replicas: int) -> "Trace":
         return cls([[] for _ in range(n_replicas)], [[] for _ in range(n_replicas)])
 
-    def record(self, replica: int, evaluation: int, energy: float) -> None:
-        self.evaluations[replica].append(int(evaluation))
-        self.energies[replica].append(float(energy))
+    def record(self, replicas: list[int], evaluations: list[int], energies: list[float]) -> None:
+        """The new best ``energies`` of ``replicas``, reached at ``evaluations``."""
+        for replica, evaluation, energy in zip(replicas, evaluations, energies):
+            self.evaluations[replica].append(evaluation)
+            self.energies[replica].append(energy)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _advance(x, new_x, f, e, active, max_displacement, evaluations, best_energy, best_positions, best_evaluation,
+             out, better, finite, force2, spread2):
+    """One step's bookkeeping, per replica: count the evaluation and keep the best point of
+    active replicas (``better``: improved now), the next positions ``out`` (the rule's,
+    capped per atom; unchanged for inactive replicas or a non-finite proposal, flagged in
+    ``finite``), the squared force norm and the largest squared distance from the centre."""
+    n_replicas, n_atoms, _ = x.shape
+    for b in range(n_replicas):
+        if active[b]:
+            evaluations[b] += 1
+        better[b] = active[b] and e[b] < best_energy[b]
+        if better[b]:
+            best_energy[b] = e[b]
+            best_evaluation[b] = evaluations[b]
+            best_positions[b] = x[b]
+        finite[b] = True
+        for i in range(n_atoms):
+            for axis in range(3):
+                finite[b] = finite[b] and np.isfinite(new_x[b, i, axis])
+        ff = 0.0
+        centre = np.zeros(3)
+        for i in range(n_atoms):
+            for axis in range(3):
+                ff += f[b, i, axis] * f[b, i, axis]
+                centre[axis] += x[b, i, axis]
+        force2[b] = ff
+        centre /= n_atoms
+        spread = 0.0
+        for i in range(n_atoms):
+            d0, d1, d2 = x[b, i, 0] - centre[0], x[b, i, 1] - centre[1], x[b, i, 2] - centre[2]
+            spread = max(spread, d0 * d0 + d1 * d1 + d2 * d2)
+            if active[b] and finite[b]:
+                s0, s1, s2 = new_x[b, i, 0] - x[b, i, 0], new_x[b, i, 1] - x[b, i, 1], new_x[b, i, 2] - x[b, i, 2]
+                scale = atom_scale(s0, s1, s2, max_displacement)
+                out[b, i, 0], out[b, i, 1], out[b, i, 2] = x[b, i, 0] + s0 * scale, x[b, i, 1] + s1 * scale, x[b, i, 2] + s2 * scale
+            else:
+                out[b, i] = x[b, i]
+        spread2[b] = spread
 
 
 @dataclass
@@ -92,64 +136,53 @@ class OptimizerFix:
             mask[replica] = False
         return mask
 
-    def _track(self, x: np.ndarray, e: np.ndarray, active: np.ndarray) -> None:
-        self.evaluations[active] += 1
-        if self.best_positions is None:
-            self.best_positions = x.copy()
-        better = active & (e < self.best_energy)
-        if not better.any():
-            return
-        self.best_energy[better] = e[better]
-        self.best_positions[better] = x[better]
-        self.best_evaluation[better] = self.evaluations[better]
-        for replica in np.flatnonzero(better):
-            self.trace.record(replica, self.evaluations[replica], e[replica])
-
-    def _due_for_check(self, x: np.ndarray) -> np.ndarray:
+    def _due_for_check(self, spread2: np.ndarray) -> np.ndarray:
         """Replicas (B,) to test for dissociation now: all every ``check_every`` steps, else
         those spread beyond ``containment_radius`` (a cheap test, every step)."""
         if self.steps % self.check_every == 0:
             return np.ones(self.n_replicas, dtype=bool)
         if self.containment_radius is None:
             return np.zeros(self.n_replicas, dtype=bool)
-        centred = x - x.mean(axis=1, keepdims=True)
-        return np.einsum("bni,bni->bn", centred, centred).max(axis=1) > self.containment_radius**2
+        return spread2 > self.containment_radius**2
 
-    def _relaxed(self, f: np.ndarray, active: np.ndarray) -> np.ndarray:
+    def _relaxed(self, force2: np.ndarray, active: np.ndarray) -> np.ndarray:
         """Replicas (B,) whose relaxation is over: forces converged, or relaxed for too long."""
         done = np.zeros(self.n_replicas, dtype=bool)
         if self.on_relaxed is None:
             return done
         if self.converged_force is not None:
-            done |= np.einsum("bni,bni->b", f, f) < self.converged_force**2
+            done |= force2 < self.converged_force**2
         if self.max_relaxation is not None:
             done |= self.evaluations - self.restarted_at >= self.max_relaxation
         return done & active
 
     def __call__(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> np.ndarray:
         active = self.active
-        self._track(x, e, active)
         self.steps += 1
         if self.state is None:
             self.state = self.rule.init(x, f, e)
+        if self.best_positions is None:
+            self.best_positions = x.copy()
         if not active.any():
             return x
         # every replica steps every call, also those restarted below: what a replica does
         # never depends on whether others restart
         new_x, self.state = self.rule.step(self.state, x, f, e)
-        step = np.asarray(new_x) - x
-        finite = np.isfinite(step).all(axis=(1, 2))
-        if not finite.all():
-            for replica in np.flatnonzero(~finite & active):
-                self.stopped[int(replica)] = "non-finite step"
-            step[~finite] = 0.0
-        step[~active] = 0.0
-        out = x + cap_step(step, self.max_displacement)
-        restarted = self._relaxed(f, active)
+        b = self.n_replicas
+        out = np.empty_like(x)
+        better, finite = np.empty(b, dtype=bool), np.empty(b, dtype=bool)
+        force2, spread2 = np.empty(b), np.empty(b)
+        _advance(x, np.asarray(new_x, dtype=np.float64), f, e, active, float(self.max_displacement), self.evaluations,
+                 self.best_energy, self.best_positions, self.best_evaluation, out, better, finite, force2, spread2)
+        improved = np.flatnonzero(better)
+        self.trace.record(improved.tolist(), self.evaluations[improved].tolist(), e[improved].tolist())
+        for replica in np.flatnonzero(~finite & active).tolist():
+            self.stopped[replica] = "non-finite step"
+        restarted = self._relaxed(force2, active)
         if restarted.any():
             replicas = np.flatnonzero(restarted).tolist()
             out[replicas] = self.on_relaxed(replicas, x, e)
-        due = self._due_for_check(x) & active & ~restarted if self.dissociated is not None else None
+        due = self._due_for_check(spread2) & active & ~restarted if self.dissociated is not None else None
         if due is not None and due.any():
             broken = np.flatnonzero(self.dissociated(x) & due).tolist()
             if broken:

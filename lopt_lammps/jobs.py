@@ -95,8 +95,9 @@ class ChunkRequest:
         return System.parse(self.system, potential=self.potential, boundary=self.boundary, density=self.density)
 
 
-def search_chunk(request: dict[str, Any]) -> str:
-    """The job body: run the :class:`ChunkRequest` ``request`` (as a dict); returns its result as JSON."""
+def search_chunk(request: dict[str, Any], cores: int = 1) -> str:
+    """The job body: run the :class:`ChunkRequest` ``request`` (as a dict) on ``cores``
+    processes; returns its result as JSON."""
     from .search import BasinHoppingSettings, search
     from .search.result import result_to_json
     from .structures import read_starts
@@ -106,7 +107,8 @@ def search_chunk(request: dict[str, Any]) -> str:
     system = chunk.parsed_system()
     starts = read_starts(chunk.starts, system, chunk.seeds) if chunk.starts else {}
     result = search(system, chunk.method, chunk.budget, list(chunk.seeds), optimizer=chunk.optimizer,
-                    accelerator=chunk.accelerator, bh_settings=BasinHoppingSettings(**chunk.bh_settings), starts=starts)
+                    accelerator=chunk.accelerator, bh_settings=BasinHoppingSettings(**chunk.bh_settings), starts=starts,
+                    cores=cores)
     result.settings["method_choice"] = chunk.method_choice
     return json.dumps(result_to_json(result))
 
@@ -118,14 +120,16 @@ def job_name(chunk: str, request: ChunkRequest) -> str:
     return f"{safe}_{digest}"
 
 
-def run_chunk(project: Any, chunk: str, request: ChunkRequest) -> tuple[dict[str, Any], bool]:
-    """Run (or reuse) the job of ``chunk``; returns (result JSON data, reused?)."""
+def run_chunk(project: Any, chunk: str, request: ChunkRequest, cores: int = 1) -> tuple[dict[str, Any], bool]:
+    """Run (or reuse) the job of ``chunk`` on ``cores`` processes; returns (result JSON data,
+    reused?). The job's name does not depend on ``cores``: neither does its result."""
     name = job_name(chunk, request)
     if project.get_job_id(name) is not None:
         if project.get_job_status(name) == "finished":
             return json.loads(project.inspect(name).content["storage/output/result"]), True
         project.remove_job(name)  # failed, aborted, or left "running" by a killed process
-    job = project.wrap_python_function(search_chunk, job_name=name, automatically_rename=False, request=asdict(request))
+    job = project.wrap_python_function(search_chunk, job_name=name, automatically_rename=False, request=asdict(request),
+                                       cores=cores)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             job.run()

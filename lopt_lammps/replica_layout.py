@@ -38,11 +38,6 @@ CONTAINMENT = 0.8
 _DRIFT = 0.25
 
 
-def quantize(positions: np.ndarray) -> np.ndarray:
-    """Round coordinates to the grid of ``QUANTUM`` (exact in binary floating point)."""
-    return np.round(positions * (1.0 / QUANTUM)) * QUANTUM
-
-
 class ReplicaLayout:
     """Slot offsets, the LAMMPS box and neighbour settings, and containment of free clusters."""
 
@@ -82,26 +77,22 @@ class ReplicaLayout:
             return [f"neighbor {self.skin!r} bin", f"neigh_modify every 1 delay 0 check no {exclude}"]
         return [f"neighbor {self.skin!r} bin", f"neigh_modify every 1 delay 0 check yes binsize {self.pitch!r} {exclude}"]
 
-    def contain(self, positions: np.ndarray) -> np.ndarray:
-        """Recentre clusters whose centre drifted; raise if one spread beyond its slot."""
-        if self.system.periodic:
-            return positions
-        centres = positions.sum(axis=1, keepdims=True) * (1.0 / positions.shape[1])
-        relative = positions - centres
-        extent = np.sqrt(np.einsum("bni,bni->bn", relative, relative).max(axis=1))
-        escaped = np.flatnonzero(extent > self.slot_radius).tolist()
-        if escaped:
-            raise ReplicaEscapeError(
-                f"replica(s) {escaped} of {self.system.formula} spread to {extent.max():.2f} from "
-                f"their centre, beyond the slot radius {self.slot_radius:.2f}: the cluster "
-                "dissociated or exploded. Restart those replicas from new structures, lower the "
-                "step size, or raise slot_radius.",
-                escaped,
-            )
-        drift = np.einsum("bxi,bxi->b", centres, centres) > (_DRIFT * self.slot_radius) ** 2
-        if not drift.any():
-            return positions
-        return np.where(drift[:, None, None], relative, positions)
+    @property
+    def drift_radius(self) -> float:
+        """A free cluster whose centre drifts farther than this from its slot centre is recentred."""
+        return _DRIFT * self.slot_radius
+
+    def escape_error(self, positions: np.ndarray, replicas: list[int]) -> ReplicaEscapeError:
+        """The error for ``replicas`` of ``positions`` (B, N, 3) spread beyond the slot radius."""
+        relative = positions[replicas] - positions[replicas].mean(axis=1, keepdims=True)
+        extent = np.sqrt(np.einsum("bni,bni->bn", relative, relative).max())
+        return ReplicaEscapeError(
+            f"replica(s) {replicas} of {self.system.formula} spread to {extent:.2f} from "
+            f"their centre, beyond the slot radius {self.slot_radius:.2f}: the cluster "
+            "dissociated or exploded. Restart those replicas from new structures, lower the "
+            "step size, or raise slot_radius.",
+            replicas,
+        )
 
 
 def dissociation_detector(system: System, slot_radius: float):

@@ -234,3 +234,14 @@ def test_other_targets_plan(tmp_path, target):
                           cwd=cwd, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert target in done.stdout
+
+
+def test_chunks_use_their_cores(tmp_path):
+    config = campaign_config("results", ["Ag6"], 100, seeds=4, per_chunk=2)
+    config["campaigns"]["agcu"]["cores_per_chunk"] = 2
+    cwd = workdir(tmp_path, config)
+    done = snakemake(cwd, "--dry-run", "--printshellcmds", "--cores", "2")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    commands = [line for line in done.stdout.splitlines() if " job search " in line]
+    assert len(commands) == 2 and all("--cores 2" in c for c in commands)
+    assert "threads: 2" in done.stdout

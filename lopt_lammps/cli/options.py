@@ -168,5 +168,7 @@ def search_options() -> argparse.ArgumentParser:
                         help="LAMMPS accelerator: none, omp[:threads], kokkos[:threads], gpu[:n]")
     parent.add_argument("--starts", type=Path, default=None, help="extxyz with each seed's first structure (lopt-lammps init)")
     parent.add_argument("--trace", type=Path, default=None, help="write each seed's best energy against evaluations to this JSON file")
+    parent.add_argument("--cores", type=positive, default=1,
+                        help="worker processes sharing the seeds (results are the same for any number)")
     parent.add_argument("--quiet", action="store_true", help="no progress bar")
     return parent

@@ -28,7 +28,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     optimizer_fingerprint(method, args.optimizer, basin_hopping_settings(args))  # refuse a bad optimizer file now
     print(f"searching {system.describe()}: {reason}; {args.budget} evaluations x {len(seeds)} seeds", file=sys.stderr)
     result = search(system, method, args.budget, seeds, optimizer=args.optimizer, accelerator=args.accelerator,
-                    bh_settings=basin_hopping_settings(args), starts=starts, progress=not args.quiet)
+                    bh_settings=basin_hopping_settings(args), starts=starts, progress=not args.quiet,
+                    cores=args.cores)
     result.settings["method_choice"] = reason
     written = outputs.save(result)
     best = result.best()
@@ -110,7 +111,7 @@ def cmd_job_search(args: argparse.Namespace) -> int:
         optimizer=str(args.optimizer) if args.optimizer else None, optimizer_hash=optimizer_fingerprint(method, args.optimizer, bh),
         accelerator=args.accelerator, bh_settings=asdict(bh),
     )
-    data, reused = run_chunk(open_project(args.project), args.name, request)
+    data, reused = run_chunk(open_project(args.project), args.name, request, cores=args.cores)
     written = outputs.save(result_from_json(data), args.stage)
     print(f"{args.name}: {'reused the finished pyiron job' if reused else 'ran'}; {describe_written(written, args.db)}")
     return 0

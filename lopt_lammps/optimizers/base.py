@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import numba
 import numpy as np
 
 State = dict[str, Any]
@@ -27,10 +28,26 @@ class UpdateRule(Protocol):
     def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, State]: ...
 
 
+@numba.njit(cache=True, error_model="numpy")
+def atom_scale(dx: float, dy: float, dz: float, max_step: float) -> float:
+    """The factor that shortens the displacement (dx, dy, dz) to at most ``max_step``."""
+    return min(max_step / max(np.sqrt(dx * dx + dy * dy + dz * dz), 1e-300), 1.0)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _cap(dx, max_step, out):
+    for k in range(dx.shape[0]):
+        scale = atom_scale(dx[k, 0], dx[k, 1], dx[k, 2], max_step)
+        for axis in range(3):
+            out[k, axis] = dx[k, axis] * scale
+
+
 def cap_step(dx: np.ndarray, max_step: float) -> np.ndarray:
-    """Scale each atom's displacement down to at most ``max_step`` in length."""
-    norm = np.sqrt(np.einsum("...i,...i->...", dx, dx))[..., None]
-    return dx * np.minimum(max_step / np.maximum(norm, 1e-300), 1.0)
+    """Scale each atom's displacement (..., 3) down to at most ``max_step`` in length."""
+    dx = np.ascontiguousarray(dx, dtype=np.float64)
+    out = np.empty_like(dx)
+    _cap(dx.reshape(-1, 3), float(max_step), out.reshape(-1, 3))
+    return out
 
 
 def select(mask: np.ndarray, new: Any, old: Any) -> Any:

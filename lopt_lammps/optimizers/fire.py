@@ -2,20 +2,63 @@
 
 Batched over replicas, each with its own velocity, time step and mixing parameter.
 Parameters and step follow ASE's ``ase.optimize.FIRE`` (no downhill check), so both
-produce the same trajectory from the same start.
+produce the same trajectory from the same start. The step is a compiled loop over
+replicas (numba) writing a new state: each replica's arithmetic is its own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from .base import State
 
 
-def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.einsum("bni,bni->b", a, b)
+@numba.njit(cache=True, error_model="numpy")
+def _step(x, f, v, dt, alpha, n_pos, started, params, new_x, new_v, new_dt, new_alpha, new_n_pos):
+    dt_max, max_step, n_min, f_inc, f_dec, alpha_start, f_alpha = params
+    n_replicas, n_atoms, _ = x.shape
+    for b in range(n_replicas):
+        fv = ff = vv = 0.0
+        for i in range(n_atoms):
+            for axis in range(3):
+                fv += f[b, i, axis] * v[b, i, axis]
+                ff += f[b, i, axis] * f[b, i, axis]
+                vv += v[b, i, axis] * v[b, i, axis]
+        downhill = fv > 0 and started[b]
+        uphill = not downhill and started[b]
+        f_norm = max(np.sqrt(ff), 1e-300)
+        v_norm = np.sqrt(vv)
+        a = alpha[b]
+        step, mix, pos = dt[b], alpha[b], n_pos[b]
+        if downhill and pos > n_min:
+            step = min(step * f_inc, dt_max)
+            mix = mix * f_alpha
+        if downhill:
+            pos += 1
+        if uphill:
+            step, mix, pos = step * f_dec, alpha_start, 0.0
+        new_dt[b], new_alpha[b], new_n_pos[b] = step, mix, pos
+        dr2 = 0.0
+        for i in range(n_atoms):
+            for axis in range(3):
+                vel = v[b, i, axis]
+                if downhill:
+                    vel = (1 - a) * vel + a * f[b, i, axis] / f_norm * v_norm
+                elif uphill:
+                    vel = 0.0
+                vel = vel + step * f[b, i, axis]
+                new_v[b, i, axis] = vel
+                dr2 += (step * vel) ** 2
+        norm = np.sqrt(dr2)
+        for i in range(n_atoms):
+            for axis in range(3):
+                dr = step * new_v[b, i, axis]
+                if norm > max_step:
+                    dr = dr * max_step / max(norm, 1e-300)
+                new_x[b, i, axis] = x[b, i, axis] + dr
 
 
 @dataclass(frozen=True)
@@ -43,23 +86,10 @@ class Fire:
         }
 
     def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, State]:
-        v, dt, alpha, n_pos, started = state["v"], state["dt"], state["alpha"], state["n_pos"], state["started"]
-        downhill = (_dot(f, v) > 0) & started
-        uphill = ~downhill & started
-        f_norm = np.sqrt(_dot(f, f)).clip(min=1e-300)[:, None, None]
-        v_norm = np.sqrt(_dot(v, v))[:, None, None]
-        a = alpha[:, None, None]
-        mixed = (1 - a) * v + a * f / f_norm * v_norm
-        accelerate = downhill & (n_pos > self.n_min)
-        v = np.where(downhill[:, None, None], mixed, np.where(uphill[:, None, None], 0.0, v))
-        dt = np.where(accelerate, np.minimum(dt * self.f_inc, self.dt_max), dt)
-        alpha = np.where(accelerate, alpha * self.f_alpha, alpha)
-        n_pos = np.where(downhill, n_pos + 1, n_pos)
-        dt = np.where(uphill, dt * self.f_dec, dt)
-        alpha = np.where(uphill, self.alpha_start, alpha)
-        n_pos = np.where(uphill, 0.0, n_pos)
-        v = v + dt[:, None, None] * f
-        dr = dt[:, None, None] * v
-        norm = np.sqrt(_dot(dr, dr))[:, None, None]
-        dr = np.where(norm > self.max_step, dr * self.max_step / norm.clip(min=1e-300), dr)
-        return x + dr, {"v": v, "dt": dt, "alpha": alpha, "n_pos": n_pos, "started": np.ones_like(started)}
+        new_x = np.empty_like(x)
+        new = {"v": np.empty_like(x), "dt": np.empty_like(state["dt"]), "alpha": np.empty_like(state["alpha"]),
+               "n_pos": np.empty_like(state["n_pos"]), "started": np.ones_like(state["started"])}
+        params = (self.dt_max, self.max_step, float(self.n_min), self.f_inc, self.f_dec, self.alpha_start, self.f_alpha)
+        _step(x, f, state["v"], state["dt"], state["alpha"], state["n_pos"], state["started"], params,
+              new_x, new["v"], new["dt"], new["alpha"], new["n_pos"])
+        return new_x, new

@@ -38,6 +38,9 @@ VERSION = 1
 #: vectors the step is built from, in this order
 VECTORS = ("force", "momentum_fast", "momentum_mid", "momentum_slow", "noise")
 
+#: skip coefficients (B, K) and the layers [(W (B, in, out), b (B, out)), ...] of parameters (B, P)
+Weights = tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]
+
 
 @dataclass(frozen=True)
 class NetworkConfig:
@@ -110,7 +113,7 @@ class LearnedOptimizerNet(nn.Module):
         scale[: len(VECTORS)] = skip
         return scale
 
-    def _layers(self, theta: torch.Tensor) -> tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]:
+    def _layers(self, theta: torch.Tensor) -> Weights:
         """Split (B, P) parameters into skip (B, K) and per-layer (B, in, out), (B, out)."""
         n_vec = len(VECTORS)
         skip = theta[:, :n_vec]
@@ -132,32 +135,38 @@ class LearnedOptimizerNet(nn.Module):
         One matrix product per replica (never one folding replicas together), so a
         replica's output does not depend on the batch it is in.
         """
+        batch = x.shape[0]
         for i, (w, b) in enumerate(layers):
-            x = torch.baddbmm(b.expand(x.shape[0], -1)[:, None, :], x, w.expand(x.shape[0], -1, -1))
+            x = torch.baddbmm(b[:, None, :], x, w.expand(batch, -1, -1))  # the bias broadcasts
             if i < len(layers) - 1:
                 x = torch.nn.functional.silu(x)
         return x
 
-    def forward(self, invariants: torch.Tensor, vectors: torch.Tensor, theta: torch.Tensor | None = None) -> torch.Tensor:
-        """Step direction (B, N, 3) in units of ``step_scale`` nearest-neighbour distances.
+    def weights(self, theta: torch.Tensor | None = None, dtype: torch.dtype = torch.float32) -> Weights:
+        """Skip coefficients and layers of ``theta`` (P,) or (B, P) in ``dtype``, default the network's own."""
+        theta = (self.theta if theta is None else theta).to(dtype)
+        return self._layers(theta[None] if theta.dim() == 1 else theta)
 
-        ``invariants`` (B, N, F), ``vectors`` (B, N, 3, K); ``theta`` (P,) or (B, P),
-        defaulting to the network's own parameters.
-        """
-        b, n, _ = invariants.shape
-        if theta is None:
-            theta = self.theta
-        theta = theta.to(invariants.dtype)
-        if theta.dim() == 1:
-            theta = theta[None]
-        skip, layers = self._layers(theta)
+    def coefficients(self, invariants: torch.Tensor, weights: Weights) -> torch.Tensor:
+        """``equivariant``: the weight (B, N, K) of each vector in an atom's step."""
+        skip, layers = weights
+        return self._mlp(invariants, layers) + skip[:, None, :]
+
+    def direction(self, invariants: torch.Tensor, vectors: torch.Tensor, weights: Weights) -> torch.Tensor:
+        """Step direction (B, N, 3) in units of ``step_scale`` nearest-neighbour distances,
+        from ``invariants`` (B, N, F) and ``vectors`` (B, N, 3, K)."""
         if self.config.variant == "equivariant":
-            coefficients = self._mlp(invariants, layers) + skip[:, None, :]  # (B, N, K)
-            return (vectors @ coefficients[..., None])[..., 0]
+            return (vectors @ self.coefficients(invariants, weights)[..., None])[..., 0]
+        b, n, _ = invariants.shape
+        skip, layers = weights
         linear = (vectors * skip[:, None, None, :]).sum(-1)
         per_coordinate = torch.cat([invariants[:, :, None, :].expand(b, n, 3, -1), vectors], dim=-1)
         out = self._mlp(per_coordinate.reshape(b, n * 3, -1), layers)
         return linear + out.reshape(b, n, 3)
+
+    def forward(self, invariants: torch.Tensor, vectors: torch.Tensor, theta: torch.Tensor | None = None) -> torch.Tensor:
+        """:meth:`direction` with parameters ``theta`` (P,) or (B, P), default the network's own."""
+        return self.direction(invariants, vectors, self.weights(theta, invariants.dtype))
 
     # -- checkpoints --------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ from ..replica_layout import dissociation_detector
 from ..structures import to_atoms
 from ..systems import COHESIVE_ENERGY, NEAREST_NEIGHBOUR, System
 from .common import MINIMA_FORCE_TOLERANCE, StartGenerator, distinct_minima, force_unit
+from .executors import Progress, reporter
 from .result import SeedRun
 
 #: Metropolis kT of ase-bh in cohesive energies per atom (about 0.12 eV for Ag-Cu)
@@ -183,15 +184,18 @@ def run_peer(
     seeds: list[int],
     starts: dict[int, np.ndarray],
     accelerator: Accelerator | str | None = None,
-    progress: bool = False,
+    progress: Progress = False,
 ) -> tuple[list[SeedRun], dict[str, Any]]:
     """Each seed's run of ``method`` (``ase-bh`` or ``ase-mh``), one after the other, and its parameters."""
     hop, local, parameters = _PEERS[method]
+    report = reporter(progress)
+    runs = []
     # ASE's quasi-Newton works on small matrices: BLAS threads would only compete with LAMMPS
     with threadpool_limits(1, user_api="blas"), BatchedEngine(system, 1, accelerator) as engine:
         detect = dissociation_detector(system, engine.slot_radius)
-        runs = [_seed_run(system, engine, hop, local, budget, seed, starts.get(seed), detect)
-                for seed in tqdm(seeds, desc=system.formula, unit="seed", disable=not progress)]
+        for seed in tqdm(seeds, desc=system.formula, unit="seed", disable=progress is not True):
+            runs.append(_seed_run(system, engine, hop, local, budget, seed, starts.get(seed), detect))
+            report(runs[-1].evaluations)
     return runs, parameters(system)
 
 

@@ -16,6 +16,8 @@ structure a run saw is never lost.
 
 from __future__ import annotations
 
+from typing import Callable, Union
+
 import numpy as np
 from tqdm import tqdm
 
@@ -29,17 +31,27 @@ from .chain import Chain
 from .common import Relaxer, force_unit
 from .result import SeedRun
 
+#: a progress bar (True), none (False), or report(evaluations) called as evaluations are spent
+Progress = Union[bool, Callable[[int], None]]
 
-def run_sequentially(chains: list[Chain], budget: int, relaxer: Relaxer, progress: bool = False) -> list[SeedRun]:
+
+def reporter(progress: Progress) -> Callable[[int], None]:
+    """The function to call with the evaluations spent (doing nothing unless ``progress`` is one)."""
+    return progress if callable(progress) else (lambda _evaluations: None)
+
+
+def run_sequentially(chains: list[Chain], budget: int, relaxer: Relaxer, progress: Progress = False) -> list[SeedRun]:
     """Each chain relaxed by ``relaxer`` (LAMMPS ``minimize``) until its budget is spent."""
     system = relaxer.engine.system
     detect = dissociation_detector(system, relaxer.engine.slot_radius)
+    report = reporter(progress)
     runs = []
-    for chain in tqdm(chains, desc=f"{system.formula}", unit="seed", disable=not progress):
+    for chain in tqdm(chains, desc=f"{system.formula}", unit="seed", disable=progress is not True):
         used, x = 0, chain.start()
         while used < budget:
             cap = min(relaxer.max_evaluations, budget - used)
             xr, energy, n = relaxer(x, max_evaluations=cap)
+            report(min(n, budget - used))
             used += n
             if n >= cap and cap < relaxer.max_evaluations:  # cut off by the budget
                 break
@@ -57,7 +69,7 @@ def run_batched(
     tolerance: float,
     max_relaxation: int,
     accelerator: Accelerator | str | None = None,
-    progress: bool = False,
+    progress: Progress = False,
 ) -> list[SeedRun]:
     """All chains at once, each a replica moved by ``rule``, relaxed to a force 2-norm
     below ``tolerance`` (in E0 per nearest-neighbour distance)."""
@@ -81,10 +93,12 @@ def run_batched(
             containment_radius=None if system.periodic else CONTAINMENT * engine.slot_radius,
         )
         engine.set_positions(np.stack([chain.start() for chain in chains]), check=False)
-        with tqdm(total=budget, desc=f"{system.formula} x {n} seeds", unit="eval", disable=not progress,
+        report = reporter(progress)
+        with tqdm(total=budget, desc=f"{system.formula} x {n} seeds", unit="eval", disable=progress is not True,
                   miniters=max(1, budget // 100)) as bar:
             def step(x: np.ndarray, f: np.ndarray, e: np.ndarray) -> np.ndarray:
                 bar.update(1)
+                report(n)
                 return fix(x, f, e)
 
             engine.run(budget, step)

@@ -24,8 +24,9 @@ from ..optimizers import (
 from ..systems import System
 from .chain import Chain
 from .common import MINIMA_FORCE_TOLERANCE, Relaxer
-from .executors import run_batched, run_sequentially
+from .executors import Progress, run_batched, run_sequentially
 from .learned_policy import LearnedHopPolicy, initial_parameters, load_policy, policy_fingerprint
+from .parallel import run_in_processes
 from .policies import BasinHopping, BasinHoppingSettings, HopPolicy, RandomRestarts
 from .result import SearchResult, SeedRun
 
@@ -65,12 +66,14 @@ def search(
     loop_settings: RuleLoopSettings = RuleLoopSettings(),
     starts: dict[int, np.ndarray] | None = None,
     progress: bool = False,
+    cores: int = 1,
 ) -> SearchResult:
     """Run ``method`` on ``system`` for each seed with ``budget`` evaluations per seed.
 
     ``optimizer`` is the learned optimizer of ``learned`` (a network or checkpoint; default
     the shipped one); ``starts`` maps a seed to its first starting structure (later starts
-    are random); ``progress`` shows a progress bar.
+    are random); ``progress`` shows a progress bar; ``cores`` worker processes share the
+    seeds (the result is the same for any number).
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
@@ -78,18 +81,26 @@ def search(
         raise ValueError(f"the budget must be a positive number of evaluations, got {budget}")
     if not seeds:
         raise ValueError("give at least one seed")
+    if not (isinstance(cores, int) and cores >= 1):
+        raise ValueError(f"the number of cores must be a whole number of at least 1, got {cores!r}")
+    options = dict(system=system, method=method, budget=budget, optimizer=optimizer, accelerator=accelerator,
+                   bh=bh_settings, loop=loop_settings, starts=starts or {})
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # per-step tensors are small: extra threads only add overhead
     try:
-        runs, settings = _run(system, method, budget, list(seeds), optimizer, accelerator, bh_settings,
-                              loop_settings, starts or {}, progress)
+        if cores > 1 and len(seeds) > 1:
+            runs, settings = run_in_processes(_run, list(seeds), cores, progress, budget * len(seeds),
+                                              f"{system.formula} x {len(seeds)} seeds", **options)
+        else:
+            runs, settings = _run(seeds=list(seeds), progress=progress, **options)
     finally:
         torch.set_num_threads(threads)
     settings.update(budget=budget, minima_force_tolerance=MINIMA_FORCE_TOLERANCE)
     return SearchResult(system, method, budget, runs, settings)
 
 
-def _run(system, method, budget, seeds, optimizer, accelerator, bh, loop, starts, progress) -> tuple[list[SeedRun], dict]:
+def _run(system: System, method: str, budget: int, seeds: list[int], optimizer, accelerator, bh: BasinHoppingSettings,
+         loop: RuleLoopSettings, starts: dict[int, np.ndarray], progress: Progress) -> tuple[list[SeedRun], dict]:
     def chains(policy: HopPolicy) -> list[Chain]:
         return [Chain(system, seed, policy, starts.get(seed)) for seed in seeds]
 

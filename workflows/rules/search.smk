@@ -33,13 +33,13 @@ rule search_chunk:
         bh=lambda w: bh_options(w.campaign),
         project=lambda w: f"{RESULTS}/{w.campaign}/pyiron",
         accelerator=ACCELERATOR,
-    threads: 1
+    threads: lambda w: campaign(w.campaign)["cores_per_chunk"]
     resources: mem_mb=2000, runtime=120, tasks=1
     shell:
         "{LOPT} job search {wildcards.system:q} --project {params.project:q} --name {wildcards.system:q}_chunk{wildcards.chunk:q} "
         "--method {params.method:q} --budget {params.budget:q} --seeds {params.seeds:q} --first-seed {params.first:q} "
         "--boundary {params.boundary:q} --starts {input.starts:q} --accelerator {params.accelerator:q} {params.optimizer:q} {params.bh:q} "
-        "--db {output.db:q} --trace {output.trace:q} --quiet > {log:q} 2>&1"
+        "--db {output.db:q} --trace {output.trace:q} --cores {threads} --quiet > {log:q} 2>&1"
 
 
 rule stage_minima:
@@ -78,13 +78,13 @@ rule refine_chunk:
         bh=lambda w: bh_options(w.campaign),
         project=lambda w: f"{RESULTS}/{w.campaign}/pyiron",
         accelerator=ACCELERATOR,
-    threads: 1
+    threads: lambda w: campaign(w.campaign)["cores_per_chunk"]
     resources: mem_mb=2000, runtime=120, tasks=1
     shell:
         "{LOPT} job search {wildcards.system:q} --project {params.project:q} --name {wildcards.system:q}_refine{wildcards.round:q} "
         "--method bh --budget {params.budget:q} --seeds {params.seeds:q} --first-seed {params.first:q} "
         "--stage refine{wildcards.round:q} --boundary {params.boundary:q} --starts {input:q} --accelerator {params.accelerator:q} {params.bh:q} "
-        "--db {output.db:q} --trace {output.trace:q} --quiet > {log:q} 2>&1"
+        "--db {output.db:q} --trace {output.trace:q} --cores {threads} --quiet > {log:q} 2>&1"
 
 
 rule deduplicate:

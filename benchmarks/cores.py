@@ -1,0 +1,110 @@
+"""Search throughput against worker processes (``lopt-lammps search --cores N``).
+
+For each method, runs the same search (same seeds, same budget) on 1, 2, ... worker
+processes and measures energy+force evaluations per second of elapsed time (starting the
+workers included, not the fork server they come from, which a command starts once); checks
+that every seed's trace and minima are those of one process.
+Methods: ``bh`` with L-BFGS (all of a process's seeds in one LAMMPS run), ``learned`` (the
+shipped hop policy, or the untrained one where none ships) and ``loop-fire``. Target: at
+least 1.8x the evaluations per second on 2 cores (it can only be met on two idle cores).
+
+Usage: ``python benchmarks/cores.py [--cores 1 2 4] [--budget N] [--seeds N] [--json] [--no-write]``.
+``--json`` ends the output with the table as one line of JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+from _report import machine, update_section
+
+from lopt_lammps.errors import CheckpointError
+from lopt_lammps.search import BasinHoppingSettings, SearchResult, search
+from lopt_lammps.systems import System
+
+METHODS = ("bh", "learned", "loop-fire")
+
+
+def learned_policy() -> str | None:
+    """The shipped hop policy (None), or the untrained one where none ships."""
+    from lopt_lammps.pretrained import pretrained_policy_path
+
+    try:
+        pretrained_policy_path()
+        return None
+    except CheckpointError:
+        return "untrained"
+
+
+def same_runs(a: SearchResult, b: SearchResult) -> bool:
+    return all(r.seed == s.seed and r.evaluations == s.evaluations and r.trace_energies == s.trace_energies
+               and [m.energy for m in r.minima] == [m.energy for m in s.minima] for r, s in zip(a.runs, b.runs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--system", default="Ag30Cu8")
+    parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
+    parser.add_argument("--cores", nargs="+", type=int, default=[1, 2], help="worker processes to compare (1 first)")
+    parser.add_argument("--seeds", type=int, default=8)
+    parser.add_argument("--budget", type=int, default=20000, help="evaluations per seed")
+    parser.add_argument("--json", action="store_true", help="end with the table as one line of JSON")
+    parser.add_argument("--no-write", action="store_true", help="print only, do not update docs/benchmarks.md")
+    args = parser.parse_args()
+    cores = sorted(set(args.cores) | {1})
+    system = System.parse(args.system)
+    seeds = list(range(args.seeds))
+    policy = learned_policy()
+    options = {
+        "bh": {"bh_settings": BasinHoppingSettings(minimizer="lbfgs")},
+        "learned": {"optimizer": policy},
+        "loop-fire": {},
+    }
+    start = time.perf_counter()  # the first search on several cores starts the fork server its workers come from
+    search(system, "bh", 1, seeds[:2], cores=max(cores), **options["bh"])
+    startup = time.perf_counter() - start
+    rows = []
+    for method in args.methods:
+        reference, rate_one = None, None
+        for n in cores:
+            start = time.perf_counter()
+            result = search(system, method, args.budget, seeds, cores=n, **options[method])
+            seconds = time.perf_counter() - start
+            evaluations = sum(run.evaluations for run in result.runs)
+            reference = reference or result
+            rate = evaluations / seconds
+            rate_one = rate_one or rate
+            rows.append({"method": method, "cores": n, "seconds": round(seconds, 3), "evaluations": evaluations,
+                         "evaluations_per_second": round(rate, 1), "speedup": round(rate / rate_one, 3),
+                         "same_result": same_runs(reference, result)})
+            print(rows[-1], flush=True)
+    load = os.getloadavg()[0]
+    lines = [
+        "## Throughput against worker processes (`benchmarks/cores.py`)",
+        "",
+        f"Measured on {machine()} (load average {load:.1f} at the end). {system.formula}, {args.seeds} seeds x "
+        f"{args.budget} evaluations per method and core count; seeds split into contiguous groups, one",
+        "process per group (one thread each); elapsed time includes starting the workers, forked from a",
+        f"server that loads the search modules once per command ({startup:.1f} s here, not included).",
+        f"`bh`: basin hopping with L-BFGS; `learned`: {'the shipped hop policy' if policy is None else 'the untrained hop policy (none ships)'}.",
+        "*same result*: every seed's trace and minima equal those of one process. Target: at least",
+        "1.8x on 2 cores.",
+        "",
+        "| method | cores | seconds | evaluations / s | speed-up | same result |",
+        "| --- | ---: | ---: | ---: | ---: | :---: |",
+    ]
+    lines += [f"| {r['method']} | {r['cores']} | {r['seconds']:.1f} | {r['evaluations_per_second']:,.0f} | "
+              f"{r['speedup']:.2f} | {'yes' if r['same_result'] else 'NO'} |" for r in rows]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        update_section("cores", text)
+    if args.json:
+        print(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    main()
