@@ -27,6 +27,7 @@ from . import dbfile  # noqa: E402
 from .campaign import REQUIRED_KEYS as CAMPAIGN_KEYS  # noqa: E402
 from .provenance import git_commit  # noqa: E402
 from .references import load_references, references_fingerprint, references_path  # noqa: E402
+from .search.result import SearchResult, traces_from_json  # noqa: E402
 from .systems import parse_formula  # noqa: E402
 
 GAP_FLOOR = 1e-4
@@ -36,8 +37,8 @@ def _best_rows(db_path: Path) -> dict[str, Any]:
     return {row.composition: row for row in dbfile.select(db_path, CAMPAIGN_KEYS, rank=1)}
 
 
-def _traces(trace_files: list[Path]) -> list[dict[str, Any]]:
-    return [json.loads(Path(f).read_text()) for f in trace_files]
+def _traces(trace_files: list[Path]) -> list[SearchResult]:
+    return [traces_from_json(json.loads(Path(f).read_text())) for f in trace_files]
 
 
 def _sort_key(formula: str) -> tuple:
@@ -46,33 +47,27 @@ def _sort_key(formula: str) -> tuple:
     return (sum(n for _, n in counts), tuple((e, -n) for e, n in counts))
 
 
-def plot_convergence(traces: list[dict[str, Any]], references: dict[str, float], path: Path) -> None:
+def plot_convergence(traces: list[SearchResult], references: dict[str, float], path: Path) -> None:
     """Median gap of the best energy to the reference against evaluations."""
-    systems = sorted({t["system"] for t in traces}, key=_sort_key)
+    systems = sorted({t.system.formula for t in traces}, key=_sort_key)
     cols = min(3, len(systems))
     rows = int(np.ceil(len(systems) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     for ax, system in zip(axes.flat, systems):
         ref = references.get(system)
-        by_method: dict[str, list[dict]] = {}
+        by_method: dict[str, list[SearchResult]] = {}
         for t in traces:
-            if t["system"] == system:
-                by_method.setdefault(t["method"], []).extend({**r, "budget": t["budget"]} for r in t["runs"])
-        lowest = min((min(r["trace_energies"]) for runs in by_method.values() for r in runs if r["trace_energies"]), default=0.0)
+            if t.system.formula == system:
+                by_method.setdefault(t.method, []).append(t)
+        lowest = min((min(r.trace_energies) for ts in by_method.values() for t in ts for r in t.runs if r.trace_energies), default=0.0)
         base = ref if ref is not None else lowest
-        for i, (method, runs) in enumerate(sorted(by_method.items())):
-            budget = max(r["budget"] for r in runs)
-            grid = np.unique(np.geomspace(1, budget, 200).astype(int))
-            curves = []
-            for r in runs:
-                ev, en = np.asarray(r["trace_evaluations"]), np.asarray(r["trace_energies"])
-                idx = np.searchsorted(ev, grid, side="right") - 1
-                curves.append(np.where(idx >= 0, en[np.clip(idx, 0, None)] if len(en) else np.nan, np.nan))
-            curves = np.array(curves)
+        for i, (method, results) in enumerate(sorted(by_method.items())):
+            grid = np.unique(np.geomspace(1, max(t.budget for t in results), 200).astype(int))
+            curves = np.array([r.best_at(grid) for t in results for r in t.runs])
             started = ~np.isnan(curves).any(axis=0)  # once every run has a first energy
             median = np.full(len(grid), np.nan)
             median[started] = np.median(curves[:, started], axis=0)
-            ax.plot(grid, np.maximum(median - base, GAP_FLOOR), color=f"C{i}", label=f"{method} (median of {len(runs)})")
+            ax.plot(grid, np.maximum(median - base, GAP_FLOOR), color=f"C{i}", label=f"{method} (median of {len(curves)})")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_title(system + ("" if ref is not None else " (no reference: gap to lowest found)"), fontsize=9)
@@ -87,17 +82,17 @@ def plot_convergence(traces: list[dict[str, Any]], references: dict[str, float],
     plt.close(fig)
 
 
-def stage_gaps(traces: list[dict[str, Any]], refine_traces: dict[int, list[dict[str, Any]]],
+def stage_gaps(traces: list[SearchResult], refine_traces: dict[int, list[SearchResult]],
                references: dict[str, float]) -> dict[str, list[float]]:
     """Per system, the gap of the campaign's lowest energy to the reference (without one: to
     the lowest energy found) after the search and after each refinement round (the lowest
     found so far, so never rising)."""
     gaps: dict[str, list[float]] = {}
     stages = [traces] + [refine_traces[r] for r in sorted(refine_traces)]
-    for system in {t["system"] for t in traces}:
+    for system in {t.system.formula for t in traces}:
         lowest, lows = np.inf, []
         for stage in stages:
-            found = [min(r["trace_energies"]) for t in stage if t["system"] == system for r in t["runs"] if r["trace_energies"]]
+            found = [min(r.trace_energies) for t in stage if t.system.formula == system for r in t.runs if r.trace_energies]
             lowest = min([lowest, *found])
             lows.append(lowest)
         gaps[system] = [low - references.get(system, lows[-1]) for low in lows]
@@ -190,7 +185,7 @@ def write_report(campaign: Path, title: str, notes: list[str] | None = None) -> 
     lines = [f"# {title}", "", f"Generated {date.today().isoformat()} by lopt-lammps (commit {git_commit()[:12]}).", ""]
     lines += [f"- {note}" for note in notes or []]
     lines += [f"- best-known energies: {references_path().name}, fingerprint {references_fingerprint()}"]
-    choices = sorted({t["settings"].get("method_choice", t["method"]) for t in traces})
+    choices = sorted({t.settings.get("method_choice", t.method) for t in traces})
     lines += [f"- searched with {choice}" for choice in choices]
     lines += ["", "## Lowest structures", "",
               "| composition | lowest energy | per atom | best known | gap | runs that found it | first found after (evaluations) | by |",

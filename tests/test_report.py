@@ -3,10 +3,13 @@
 import pytest
 
 from lopt_lammps.report import excess_energies, stage_gaps
+from lopt_lammps.search.result import SearchResult, SeedRun
+from lopt_lammps.systems import System
 
 
-def trace(system: str, *energies: float) -> dict:
-    return {"system": system, "runs": [{"trace_energies": [e + 1.0, e]} for e in energies]}
+def trace(system: str, *energies: float) -> SearchResult:
+    runs = [SeedRun(seed, 100, [10, 50], [e + 1.0, e], []) for seed, e in enumerate(energies)]
+    return SearchResult(System.parse(system), "bh", 100, runs)
 
 
 def test_stage_gaps_follow_the_lowest_energy_so_far():
