@@ -29,14 +29,13 @@ from lopt_lammps.optimizers import (
     LearnedOptimizer,
     LearnedOptimizerNet,
     NetworkConfig,
-    Scales,
 )
 from lopt_lammps.systems import System
 
 
 def rules(system: System, n: int, budget: int) -> dict:
     length = system.nearest_neighbour()
-    scales = Scales.of(system)
+    scales = system.scales()
     seeds = list(range(n))
     return {
         "learned (equivariant)": LearnedOptimizer(LearnedOptimizerNet(NetworkConfig("equivariant")), scales, budget, seeds),

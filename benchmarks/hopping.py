@@ -31,7 +31,7 @@ from lopt_lammps.comparison import StructureComparator, fingerprint  # noqa: E40
 from lopt_lammps.engine import BatchedEngine  # noqa: E402
 from lopt_lammps.errors import CheckpointError  # noqa: E402
 from lopt_lammps.fix import OptimizerFix  # noqa: E402
-from lopt_lammps.optimizers import Fire, LearnedOptimizer, LearnedOptimizerNet, Scales  # noqa: E402
+from lopt_lammps.optimizers import Fire, LearnedOptimizer, LearnedOptimizerNet  # noqa: E402
 from lopt_lammps.pretrained import pretrained_path  # noqa: E402
 from lopt_lammps.search.common import Relaxer, StartGenerator  # noqa: E402
 from lopt_lammps.systems import System  # noqa: E402
@@ -99,7 +99,7 @@ def main() -> None:
         net, label = LearnedOptimizerNet(), "untrained learned optimizer (no pretrained one ships)"
     start = StartGenerator(system, args.seed)()
     runs = {
-        label: LearnedOptimizer(net, Scales.of(system), args.evaluations, [args.seed]),
+        label: LearnedOptimizer(net, system.scales(), args.evaluations, [args.seed]),
         "FIRE": Fire(max_step=0.1 * system.nearest_neighbour()),
     }
     relaxer = Relaxer.for_system(system)

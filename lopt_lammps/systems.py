@@ -69,6 +69,17 @@ def composition_counts(fractions: Mapping[str, float], size: int) -> list[tuple[
 
 
 @dataclass(frozen=True)
+class Scales:
+    """Natural units of a system, the units update rules work in: nearest-neighbour
+    distance, cohesive energy per atom, atom count and (periodic cells) the cell edge."""
+
+    length: float
+    energy: float
+    n_atoms: int
+    cell: float | None = None
+
+
+@dataclass(frozen=True)
 class System:
     """A cluster or periodic cell: element counts, potential and boundary.
 
@@ -185,6 +196,11 @@ class System:
     def energy_scale(self) -> float:
         """Composition-weighted cohesive energy per atom, the natural energy unit."""
         return sum(COHESIVE_ENERGY.get(e, 3.0) * n for e, n in self.counts) / self.n_atoms
+
+    def scales(self) -> Scales:
+        """The system's natural units, as update rules take them."""
+        return Scales(self.nearest_neighbour(), self.energy_scale(), self.n_atoms,
+                      self.cell_length() if self.periodic else None)
 
     def cluster_radius(self) -> float:
         """Radius of a sphere holding the cluster at condensed density."""

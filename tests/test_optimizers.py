@@ -20,7 +20,6 @@ from lopt_lammps.optimizers import (
     LearnedOptimizer,
     LearnedOptimizerNet,
     NetworkConfig,
-    Scales,
     cap_step,
     reset_replicas,
 )
@@ -89,7 +88,7 @@ def test_cap_and_reset():
 
 def test_a_learned_restart_keeps_its_noise_counter():
     """A replica that restarts draws new noise: its step counter survives the reset."""
-    rule = LearnedOptimizer(LearnedOptimizerNet(), Scales.of(LJ13), budget=100, seeds=[0, 0])
+    rule = LearnedOptimizer(LearnedOptimizerNet(), LJ13.scales(), budget=100, seeds=[0, 0])
     x = random_batch(LJ13, 2, seed=0)
     state = rule.init(x, np.zeros_like(x), np.zeros(2))
     for _ in range(3):
@@ -99,7 +98,7 @@ def test_a_learned_restart_keeps_its_noise_counter():
 
 
 def _learned_step(net, x, f, e, seeds=(0,)):
-    rule = LearnedOptimizer(net, Scales.of(LJ13), budget=100, seeds=list(seeds))
+    rule = LearnedOptimizer(net, LJ13.scales(), budget=100, seeds=list(seeds))
     state = rule.init(x, f, e)
     for _ in range(3):
         new_x, state = rule.step(state, x, f, e)
@@ -176,7 +175,7 @@ def test_per_replica_parameters(lj_batch):
     x, f, e = lj_batch
     net = _trained_like("equivariant")
     theta = torch.stack([net.theta.detach(), LearnedOptimizerNet().theta.detach()])
-    rule = LearnedOptimizer(net, Scales.of(LJ13), 100, seeds=[0, 0], theta=theta)
+    rule = LearnedOptimizer(net, LJ13.scales(), 100, seeds=[0, 0], theta=theta)
     state = rule.init(np.repeat(x, 2, 0), np.repeat(f, 2, 0), np.repeat(e, 2))
     step, _ = rule.step(state, np.repeat(x, 2, 0), np.repeat(f, 2, 0), np.repeat(e, 2))
     assert np.abs(step[0] - step[1]).max() > 1e-6
@@ -221,7 +220,7 @@ def reference_batch(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize("rule, steps", [(Adam(), 1500), (GradientDescent(learning_rate=0.002, max_step=0.1), 1500),
                                          (Fire(), 1500), (Lbfgs(), 1500),
-                                         (LearnedOptimizer(LearnedOptimizerNet(), Scales.of(LJ13), 300, [0, 1, 2]), 300)],
+                                         (LearnedOptimizer(LearnedOptimizerNet(), LJ13.scales(), 300, [0, 1, 2]), 300)],
                          ids=["adam", "gd", "fire", "lbfgs", "learned"])
 def test_rules_descend_on_the_numpy_reference_without_lammps(rule, steps):
     """A rule is a pure function of (state, x, f, e): it runs on any source of forces."""

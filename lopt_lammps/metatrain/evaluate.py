@@ -14,7 +14,7 @@ import torch
 from ..engine import BatchedEngine
 from ..fix import OptimizerFix
 from ..lammps_runtime import Accelerator
-from ..optimizers import LearnedOptimizer, LearnedOptimizerNet, Scales
+from ..optimizers import LearnedOptimizer, LearnedOptimizerNet
 from ..replica_layout import dissociation_detector
 from ..structures import random_positions
 from .objective import anytime_loss, final_loss
@@ -33,7 +33,7 @@ def evaluate_population(
     members = thetas.shape[0]
     starts = np.stack([random_positions(system, np.random.default_rng([task.seed, r])) for r in range(replicas)])
     seeds = [task.seed * 1009 + r for r in range(replicas)] * members
-    rule = LearnedOptimizer(net, Scales.of(system), task.budget, seeds, theta=thetas.repeat_interleave(replicas, dim=0))
+    rule = LearnedOptimizer(net, system.scales(), task.budget, seeds, theta=thetas.repeat_interleave(replicas, dim=0))
     n = members * replicas
     with BatchedEngine(system, n, accelerator) as engine:
         fix = OptimizerFix(

@@ -17,33 +17,17 @@ Lennard-Jones, metals and silicon alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from ..systems import System
+from ..systems import Scales
 from .base import State
 from .learned_features import counter_normal, displace, features
 from .network import VECTORS, LearnedOptimizerNet
 
 #: the rule's state entries, in the order the compiled features take them
 _STATE = ("m", "v", "t", "best", "since_best", "calls")
-
-
-@dataclass(frozen=True)
-class Scales:
-    """Natural units of a system: nearest-neighbour distance, cohesive energy, cell edge."""
-
-    length: float
-    energy: float
-    n_atoms: int
-    cell: float | None = None
-
-    @classmethod
-    def of(cls, system: System) -> "Scales":
-        return cls(system.nearest_neighbour(), system.energy_scale(), system.n_atoms,
-                   system.cell_length() if system.periodic else None)
 
 
 class LearnedOptimizer:

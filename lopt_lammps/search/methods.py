@@ -17,7 +17,6 @@ from ..optimizers import (
     Lbfgs,
     LearnedOptimizer,
     LearnedOptimizerNet,
-    Scales,
     Staged,
     UpdateRule,
 )
@@ -151,7 +150,7 @@ def _first_stage(system: System, method: str, seeds: list[int], optimizer, loop:
     if method != "loop-learned":
         return rules[method](), {}
     net = optimizer if isinstance(optimizer, LearnedOptimizerNet) else load_optimizer(optimizer)
-    return LearnedOptimizer(net, Scales.of(system), loop.cycle, seeds), {"optimizer": net.fingerprint()}
+    return LearnedOptimizer(net, system.scales(), loop.cycle, seeds), {"optimizer": net.fingerprint()}
 
 
 def load_policy_for(optimizer: str | Path | None, bh: BasinHoppingSettings) -> tuple[np.ndarray, int, str]:
