@@ -10,15 +10,17 @@ median evaluations to the first hit. The tuning systems must not be among those 
 search-quality benchmark holds out (Ag-Cu 34-38 atoms and LJ38); the script refuses them.
 
 Usage: ``python benchmarks/tune_basin_hopping.py --systems Ag22Cu7 Ag25Cu7 LJ31 --budget 50000
---seeds 12 --processes 2``; ``--from-results`` re-summarises an earlier sweep.
+--seeds 12 --processes 2``; ``--from-results`` re-summarises an earlier sweep. Each batch of chains is kept in
+``OUT/batches`` as soon as it finishes: the same command resumes an interrupted sweep.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -26,6 +28,7 @@ import numpy as np
 from _report import machine, update_section
 from tqdm import tqdm
 
+from lopt_lammps.paths import atomic_write_text
 from lopt_lammps.references import load_references
 from lopt_lammps.search import BasinHoppingSettings
 from lopt_lammps.systems import System, default_boundary, parse_formula
@@ -70,6 +73,27 @@ def run_chains(job: tuple[str, str, dict, int, list[int]]) -> list[dict]:
     result = search(system, "bh", budget, seeds, bh_settings=BasinHoppingSettings(**settings))
     return [{"system": formula, "setting": name, "settings": settings, "seed": run.seed,
              "trace_evaluations": run.trace_evaluations, "trace_energies": run.trace_energies} for run in result.runs]
+
+
+def batch_file(folder: Path, job: tuple[str, str, dict, int, list[int]]) -> Path:
+    formula, _, settings, budget, seeds = job
+    tag = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
+    return folder / f"{formula}-{tag}-{budget}-seeds{seeds[0]}-{seeds[-1]}.json"
+
+
+def run_batches(jobs: list, processes: int, folder: Path) -> list[dict]:
+    """Every job's chains; each batch is kept in ``folder`` as soon as it finishes and not run
+    again, so an interrupted sweep resumes where it stopped."""
+    todo = [job for job in jobs if not batch_file(folder, job).is_file()]
+    folder.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(processes) as pool:
+        futures = {pool.submit(run_chains, job): job for job in todo}
+        for future in tqdm(as_completed(futures), total=len(todo), desc="sweep", unit="batch"):
+            atomic_write_text(batch_file(folder, futures[future]), json.dumps(future.result()))
+    records = []
+    for job in jobs:
+        records += [{**r, "setting": job[1]} for r in json.loads(batch_file(folder, job).read_text())]
+    return records
 
 
 def first_hit(record: dict, target: float) -> float:
@@ -133,9 +157,7 @@ def main() -> None:
         def run(settings: list[tuple[str, BasinHoppingSettings]]) -> list[dict]:
             groups = [list(map(int, g)) for g in np.array_split(list(seeds), args.processes)]
             jobs = [(f, name, asdict(s), args.budget, g) for name, s in settings for f in args.systems for g in groups]
-            with ProcessPoolExecutor(args.processes) as pool:
-                batches = list(tqdm(pool.map(run_chains, jobs), total=len(jobs), desc="sweep", unit="batch"))
-            return [record for batch in batches for record in batch]
+            return run_batches(jobs, args.processes, args.out / "batches")
 
         records = run(sweep_settings())
         rows, _ = summarise(records, args.systems, refs)
