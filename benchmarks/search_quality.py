@@ -34,7 +34,6 @@ import hashlib
 import json
 import math
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,10 +42,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from _kept import run_kept  # noqa: E402
 from _report import machine, update_section  # noqa: E402
 
 from lopt_lammps import statistics as st  # noqa: E402
-from lopt_lammps.paths import atomic_write_text  # noqa: E402
 from lopt_lammps.references import load_references, references_fingerprint  # noqa: E402
 from lopt_lammps.search import METHODS  # noqa: E402
 from lopt_lammps.search.result import SearchResult, traces_from_json, traces_to_json  # noqa: E402
@@ -117,21 +116,6 @@ def job_file(out: Path, job: tuple[str, Variant, int, list[int]]) -> Path:
     formula, variant, budget, seeds = job
     tag = hashlib.sha256(repr(variant).encode()).hexdigest()[:8]
     return out / "jobs" / f"{formula}-{variant.label}-{tag}-{budget}-seeds{seeds[0]}-{seeds[-1]}.json"
-
-
-def run_jobs(jobs: list, processes: int, out: Path) -> list[dict]:
-    """Every job's traces; jobs already kept in ``out/jobs`` are not run again, and each job
-    is kept as soon as it finishes, so an interrupted benchmark resumes where it stopped."""
-    from tqdm import tqdm
-
-    todo = [job for job in jobs if not job_file(out, job).is_file()]
-    with ProcessPoolExecutor(processes) as pool:
-        futures = {pool.submit(run_job, job): job for job in todo}
-        for future in tqdm(as_completed(futures), total=len(todo), desc="search-quality jobs", unit="job"):
-            path = job_file(out, futures[future])
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(path, json.dumps(future.result()))
-    return [json.loads(job_file(out, job).read_text()) for job in jobs]
 
 
 @dataclass
@@ -275,7 +259,7 @@ def main() -> None:
             jobs = [j for j in jobs if (j[0], j[1]) not in incomplete]
             skipped = sorted(f"{f} {v.label}" for f, v in incomplete)
             print(f"summarising {len(pairs) - len(incomplete)} of {len(pairs)} (system, method) pairs; not run: {', '.join(skipped) or 'none'}")
-        traces = run_jobs(jobs, args.processes, args.out)
+        traces = run_kept(run_job, jobs, lambda job: job_file(args.out, job), args.processes, "search-quality jobs")
         (args.out / "traces.json").write_text(json.dumps(traces))
     results = [traces_from_json(t) for t in traces]
     lines = [

@@ -20,15 +20,13 @@ import argparse
 import hashlib
 import json
 import math
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
+from _kept import run_kept
 from _report import machine, update_section
-from tqdm import tqdm
 
-from lopt_lammps.paths import atomic_write_text
 from lopt_lammps.references import load_references
 from lopt_lammps.search import BasinHoppingSettings
 from lopt_lammps.systems import System, default_boundary, parse_formula
@@ -82,18 +80,9 @@ def batch_file(folder: Path, job: tuple[str, str, dict, int, list[int]]) -> Path
 
 
 def run_batches(jobs: list, processes: int, folder: Path) -> list[dict]:
-    """Every job's chains; each batch is kept in ``folder`` as soon as it finishes and not run
-    again, so an interrupted sweep resumes where it stopped."""
-    todo = [job for job in jobs if not batch_file(folder, job).is_file()]
-    folder.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(processes) as pool:
-        futures = {pool.submit(run_chains, job): job for job in todo}
-        for future in tqdm(as_completed(futures), total=len(todo), desc="sweep", unit="batch"):
-            atomic_write_text(batch_file(folder, futures[future]), json.dumps(future.result()))
-    records = []
-    for job in jobs:
-        records += [{**r, "setting": job[1]} for r in json.loads(batch_file(folder, job).read_text())]
-    return records
+    """Every job's chains, each batch kept in ``folder`` (an interrupted sweep resumes)."""
+    batches = run_kept(run_chains, jobs, lambda job: batch_file(folder, job), processes, "sweep")
+    return [{**r, "setting": job[1]} for job, batch in zip(jobs, batches) for r in batch]
 
 
 def first_hit(record: dict, target: float) -> float:
