@@ -238,3 +238,35 @@ def test_rules_descend_on_the_numpy_reference_without_lammps(rule, steps):
     finally:
         torch.set_num_threads(threads)
     assert np.all(best < start - 10) and np.all(best < -35)
+
+
+_STEP_DIGEST = """
+import hashlib, numpy as np, torch
+from lopt_lammps.optimizers import LearnedOptimizer, LearnedOptimizerNet
+from lopt_lammps.systems import System
+system = System.parse("LJ10")
+net = LearnedOptimizerNet(seed=1)
+with torch.no_grad():
+    net.theta.add_(torch.randn(net.n_params, generator=torch.Generator().manual_seed(5), dtype=torch.float64) * 0.3)
+rng = np.random.default_rng(0)
+x, f, e = rng.normal(size=(3, 10, 3)) * 1.5, rng.normal(size=(3, 10, 3)), rng.normal(size=3)
+rule = LearnedOptimizer(net, system.scales(), 100, seeds=[0, 1, 2])
+state = rule.init(x, f, e)
+for _ in range(3):
+    x, state = rule.step(state, x, f, e)
+print(hashlib.sha256(x.tobytes()).hexdigest())
+"""
+
+
+def test_a_learned_step_is_the_same_freshly_compiled_and_from_the_cache(tmp_path):
+    """Compiled code must round alike when numba compiles it and when it loads it from its
+    cache: training workers and search chunks load what another process compiled."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    run = lambda: subprocess.run([sys.executable, "-c", _STEP_DIGEST], env=env, capture_output=True, text=True, check=True).stdout  # noqa: E731
+    fresh = run()
+    assert any(tmp_path.rglob("*.nbi")), "the first run should have filled numba's cache"
+    assert run() == fresh

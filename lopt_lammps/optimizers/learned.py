@@ -23,7 +23,7 @@ import torch
 
 from ..systems import Scales
 from .base import State
-from .learned_features import counter_normal, displace, features
+from .learned_features import coordination, counter_normal, displace, features
 from .network import VECTORS, LearnedOptimizerNet
 
 #: the rule's state entries, in the order the compiled features take them
@@ -78,8 +78,10 @@ class LearnedOptimizer:
         magnitudes = np.empty((b, n, 5), dtype=np.float32)
         invariants = np.empty((b, n, self.config.n_invariants), dtype=np.float32)
         vectors = np.empty((b, n, 3, len(VECTORS)), dtype=np.float32)
-        features(x, f, np.asarray(e, dtype=np.float64), tuple(state[k] for k in _STATE), tuple(new[k] for k in _STATE),
-                 noise, self._params, self._decays, self._radii, magnitudes, invariants, vectors)
+        cn = np.empty((b, n, len(self._radii)), dtype=np.float32)
+        coordination(x, self._params[0], self._params[3], self._radii, cn)
+        features(f, np.asarray(e, dtype=np.float64), cn, tuple(state[k] for k in _STATE), tuple(new[k] for k in _STATE),
+                 noise, self._params, self._decays, magnitudes, invariants, vectors)
         invariants[..., :5] = np.log1p(magnitudes, out=magnitudes)  # vectorised: log1p is costly one by one
         return invariants, vectors, new
 

@@ -1,12 +1,13 @@
 """The learned rule's per-atom features and its final displacement, compiled (numba).
 
-:func:`features` advances the rule's state (force momenta, second moment, best energy,
-noise counter) and writes the network's inputs for every atom: rotation-invariant
-features and the vectors a step is built from (see :mod:`.learned` for what they are).
+:func:`coordination` counts each atom's neighbours; :func:`features` advances the rule's
+state (force momenta, second moment, best energy, noise counter) and writes the network's
+inputs for every atom: rotation-invariant features and the vectors a step is built from
+(see :mod:`.learned` for what they are).
 :func:`displace` turns the network's output into capped displacements, and
 :func:`counter_normal` draws the rule's noise.
 
-Both are loops over replicas, then atoms: every sum runs within one replica in a fixed
+All are loops over replicas, then atoms: every sum runs within one replica in a fixed
 order, so a replica's numbers are bit for bit the same in any batch. Arithmetic is in
 double precision; the network's inputs are written in single precision.
 """
@@ -63,57 +64,63 @@ _LANES = 8
 
 
 @numba.njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
-def _coordination(x, length, cell, radii, cn):
-    """Smooth coordination numbers cn (N, R) of one replica's atoms x (N, 3):
+def coordination(x, length, cell, radii, cn):
+    """Smooth coordination numbers cn (B, N, R) of the replicas' atoms x (B, N, 3):
     sum_j 1 / (1 + (r_ij / (R_k L))^12) / 12, in single precision (vectorised over j;
-    the sum's order is fixed by N alone)."""
-    n_atoms, n_radii = x.shape[0], radii.shape[0]
+    the sum's order is fixed by N alone).
+
+    Fast-math lets the compiler order the sums, and its choice depends on the code around
+    them: a compiled caller that inlines this function rounds differently when freshly
+    compiled and when loaded from numba's cache. So this function calls no other compiled
+    function and is called only from Python."""
+    n_replicas, n_atoms, _ = x.shape
+    n_radii = radii.shape[0]
     padded = (n_atoms + _LANES - 1) // _LANES * _LANES
     xs = np.zeros((3, padded), dtype=np.float32)  # in units of L
     q6 = np.empty(padded, dtype=np.float32)  # (r_ij / L)^6
     weights = np.empty(n_radii, dtype=np.float32)
     for k in range(n_radii):
         weights[k] = radii[k] ** -12.0
-    for i in range(n_atoms):
-        for axis in range(3):
-            xs[axis, i] = x[i, axis] / length
     edge, one = np.float32(cell / length), np.float32(1.0)
-    for i in range(n_atoms):
-        for j in range(padded):
-            dx, dy, dz = xs[0, i] - xs[0, j], xs[1, i] - xs[1, j], xs[2, i] - xs[2, j]
-            if cell > 0.0:  # nearest image
-                dx -= edge * np.rint(dx / edge)
-                dy -= edge * np.rint(dy / edge)
-                dz -= edge * np.rint(dz / edge)
-            q2 = dx * dx + dy * dy + dz * dz
-            q6[j] = q2 * q2 * q2
-        q6[i] = np.inf  # no self term
-        q6[n_atoms:] = np.inf  # nor padding
-        for k in range(n_radii):
-            total = np.float32(0.0)
-            weight = weights[k]
+    for b in range(n_replicas):
+        for i in range(n_atoms):
+            for axis in range(3):
+                xs[axis, i] = x[b, i, axis] / length
+        for i in range(n_atoms):
             for j in range(padded):
-                total += one / (one + q6[j] * q6[j] * weight)
-            cn[i, k] = total / 12.0
+                dx, dy, dz = xs[0, i] - xs[0, j], xs[1, i] - xs[1, j], xs[2, i] - xs[2, j]
+                if cell > 0.0:  # nearest image
+                    dx -= edge * np.rint(dx / edge)
+                    dy -= edge * np.rint(dy / edge)
+                    dz -= edge * np.rint(dz / edge)
+                q2 = dx * dx + dy * dy + dz * dz
+                q6[j] = q2 * q2 * q2
+            q6[i] = np.inf  # no self term
+            q6[n_atoms:] = np.inf  # nor padding
+            for k in range(n_radii):
+                total = np.float32(0.0)
+                weight = weights[k]
+                for j in range(padded):
+                    total += one / (one + q6[j] * q6[j] * weight)
+                cn[b, i, k] = total / 12.0
 
 
 @numba.njit(cache=True, error_model="numpy")
-def features(x, f, e, state, new_state, noise, params, decays, radii, magnitudes, invariants, vectors):
+def features(f, e, cn, state, new_state, noise, params, decays, magnitudes, invariants, vectors):
     """Advance ``state`` into ``new_state`` and fill ``invariants`` (B, N, F) and
-    ``vectors`` (B, N, 3, 5) for positions ``x``, forces ``f`` (B, N, 3), energies ``e``
-    and ``noise`` (B, 3N). The first five invariants are left to the caller: their
-    arguments, the magnitudes of force, momenta and RMS force, go to ``magnitudes`` (B, N, 5).
+    ``vectors`` (B, N, 3, 5) for forces ``f`` (B, N, 3), energies ``e``, coordination
+    numbers ``cn`` (B, N, R; :func:`coordination`) and ``noise`` (B, 3N). The first five
+    invariants are left to the caller: their arguments, the magnitudes of force, momenta
+    and RMS force, go to ``magnitudes`` (B, N, 5).
 
     ``state`` and ``new_state`` are (m (B, 3, N, 3), v (B, N), t, best, since_best, calls (B,));
     ``params`` is (length, energy, atoms, cell or 0, budget, second-moment decay).
     """
     m, v, t, best, since_best, calls = state
     new_m, new_v, new_t, new_best, new_since, new_calls = new_state
-    length, energy, n_total, cell, budget, beta2 = params
-    n_replicas, n_atoms, _ = x.shape
-    n_radii = radii.shape[0]
+    length, energy, n_total, _cell, budget, beta2 = params
+    n_replicas, n_atoms, n_radii = cn.shape
     force_unit = length / energy
-    cn = np.empty((n_atoms, n_radii), dtype=np.float32)
     corrections = np.empty(3)
     m_hat = np.empty((3, 3))
     ft = np.empty(3)
@@ -133,7 +140,6 @@ def features(x, f, e, state, new_state, noise, params, decays, radii, magnitudes
             corrections[k] = 1.0 / (1.0 - decays[k] ** tb)
         second_correction = 1.0 / (1.0 - beta2**tb)
         new_calls[b] = calls[b] + 1
-        _coordination(x[b], length, cell, radii, cn)
         for i in range(n_atoms):
             f2 = 0.0
             for axis in range(3):
@@ -157,7 +163,7 @@ def features(x, f, e, state, new_state, noise, params, decays, radii, magnitudes
                 sizes[1 + k] = m_norm
                 out[5 + k] = dot / (m_norm * f_norm + 1e-12)
             for k in range(n_radii):
-                out[8 + k] = cn[i, k]
+                out[8 + k] = cn[b, i, k]
             for k in range(4):
                 out[8 + n_radii + k] = per_replica[k]
             inverse_rms = 1.0 / rms
