@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import BatchedEngine
-from ..search.common import MINIMA_FORCE_TOLERANCE, Relaxer, force_unit
+from ..search.common import Relaxer
 from ..systems import System
 
 #: random displacements tried after the first relaxation
