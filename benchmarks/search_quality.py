@@ -271,9 +271,9 @@ def main() -> None:
         "rates with exact 95 % intervals; medians over seeds (a miss counts as never) with bootstrap 95 %",
         f"intervals; seconds are CPU seconds, a seed's share of its process. Tests against `{args.versus}`: Fisher's exact",
         "test on success; the log-rank test on evaluations to hit; the Wilcoxon signed-rank test on the final gaps",
-        "of the paired seeds, with the number of seeds whose gap is lower than bh's by more than 1e-3.",
+        f"of the paired seeds, with the number of seeds whose gap is lower than {args.versus}'s by more than 1e-3.",
         "",
-        "| system | method | success | median evaluations to hit | median CPU time to hit | median gap (meV) | vs " + args.versus + ": success; time to hit; final gap |",
+        "| system | method | success | median evaluations to hit | median CPU time to hit | median gap (1e-3 eV or epsilon) | vs " + args.versus + ": success; time to hit; final gap |",
         "| --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     rows, shown = [], []
