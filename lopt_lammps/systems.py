@@ -26,6 +26,14 @@ MIN_ATOMS, MAX_ATOMS = 2, 2000
 COHESIVE_ENERGY = {LJ_ELEMENT: 8.61, "Ag": 2.95, "Cu": 3.50, "Si": 4.3366}
 
 
+def volume_per_atom(element: str) -> float:
+    """Volume per atom of the element's condensed phase (fcc; diamond for Si)."""
+    try:
+        return _VOLUME_PER_ATOM[element]
+    except KeyError:
+        raise PotentialError(f"no reference density for element {element}") from None
+
+
 def parse_formula(formula: str) -> list[tuple[str, int]]:
     """``"Ag30Cu8"`` -> ``[("Ag", 30), ("Cu", 8)]``; ``"LJ38"`` and ``"Si64"`` work too."""
     text = formula.strip()
@@ -176,10 +184,7 @@ class System:
 
     def condensed_volume(self) -> float:
         """Volume of the atoms at the density of their condensed phase."""
-        try:
-            return sum(_VOLUME_PER_ATOM[e] * n for e, n in self.counts)
-        except KeyError as err:
-            raise PotentialError(f"no reference density for element {err.args[0]}") from None
+        return sum(volume_per_atom(e) * n for e, n in self.counts)
 
     def nearest_neighbour(self) -> float:
         """Smallest typical nearest-neighbour distance among the elements."""

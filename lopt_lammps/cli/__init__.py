@@ -8,8 +8,8 @@ from pathlib import Path
 from .. import __version__
 from ..errors import LoptError
 from .database import cmd_db_add, cmd_db_best, cmd_db_export, cmd_db_merge, cmd_db_seeds, cmd_report
-from .options import Parser, accelerator, non_negative, positive, print_error, search_options, seed_options, system_options
-from .search import cmd_init, cmd_job_search, cmd_job_table, cmd_motifs, cmd_relax, cmd_search
+from .options import Parser, accelerator, non_negative, non_negative_number, positive, positive_number, print_error, search_options, seed_options, system_options
+from .search import cmd_init, cmd_job_search, cmd_job_table, cmd_motifs, cmd_relax, cmd_relax_cell, cmd_search
 from .training import cmd_optimizer_compare, cmd_optimizer_info, cmd_train
 from .workflow import cmd_workflow_check
 
@@ -62,6 +62,24 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--potential", default=None)
     r.add_argument("--accelerator", type=accelerator, default=None, help="LAMMPS accelerator (as for search)")
     r.set_defaults(func=cmd_relax)
+
+    rc = sub.add_parser("relax-cell", help="relax one large periodic crystal over MPI ranks (mpirun -np K)",
+                        description="Relax a rattled cubic crystal of one element (diamond Si; fcc metals and LJ) with a "
+                        "per-atom update rule running inside LAMMPS. Started under `mpirun -np K lopt-lammps relax-cell ...`, "
+                        "LAMMPS splits the cell into K subdomains and each rank moves its own atoms; the energies equal "
+                        "those of one rank to round-off. Rank 0 prints the energies and writes the outputs.",
+                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    rc.add_argument("system", help="formula of the crystal: Si512, Si1000, Si4096 (8 k^3 atoms), Cu4000 (4 k^3)")
+    rc.add_argument("--rule", default="adam", choices=["adam", "gd"], help="per-atom update rule")
+    rc.add_argument("--evaluations", type=positive, default=500, help="energy+force evaluations")
+    rc.add_argument("--learning-rate", type=positive_number, default=None, help="the rule's step, in length units (default: the rule's)")
+    rc.add_argument("--max-step", type=positive_number, default=None, help="largest displacement of an atom per step")
+    rc.add_argument("--rattle", type=non_negative_number, default=0.2, help="Gaussian displacement of every site, per axis")
+    rc.add_argument("--seed", type=int, default=0, help="seed of the displacements")
+    rc.add_argument("--potential", default=None, help="potential name (default from the element)")
+    rc.add_argument("-o", "--output", type=Path, default=None, help="extxyz file for the relaxed cell")
+    rc.add_argument("--json", type=Path, default=None, help="file for the energies and timings (JSON)")
+    rc.set_defaults(func=cmd_relax_cell)
 
     mo = sub.add_parser("motifs", help="build and relax the structural motifs of the nanoalloy literature",
                         description="Build SYSTEM (a free cluster of one or two elements) from the motifs the "

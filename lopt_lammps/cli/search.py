@@ -1,4 +1,4 @@
-"""Commands that search: search, init, relax, motifs, job search, job table."""
+"""Commands that search: search, init, relax, relax-cell, motifs, job search, job table."""
 
 from __future__ import annotations
 
@@ -68,6 +68,28 @@ def cmd_relax(args: argparse.Namespace) -> int:
         relaxed.append(to_atoms(system, xr, energy=e, evaluations=n))
         print(f"{system.formula}: {e:.6f} after {n} evaluations")
     write_extxyz(args.output, relaxed)
+    return 0
+
+
+def cmd_relax_cell(args: argparse.Namespace) -> int:
+    from ..distributed import Crystal, relax_cell
+    from ..paths import check_output_file
+    from ..potentials import get_potential
+
+    for path in (args.output, args.json):
+        if path is not None:
+            check_output_file(path)
+    crystal = Crystal.parse(args.system, get_potential(args.potential) if args.potential else None)
+    settings = {k: v for k, v in (("learning_rate", args.learning_rate), ("max_step", args.max_step)) if v is not None}
+    result = relax_cell(crystal, args.rule, args.evaluations, args.rattle, args.seed, settings, positions_out=args.output)
+    if result.rank == 0:
+        if args.json is not None:
+            from ..paths import atomic_write_text
+
+            atomic_write_text(args.json, result.to_json())
+        print(f"{crystal.formula} on {result.ranks} rank(s), {args.rule}: energy {result.energies[0]:.6f} -> "
+              f"{result.energies[-1]:.6f} in {result.evaluations} evaluations, "
+              f"{result.microseconds_per_atom_step:.3f} us per atom-step")
     return 0
 
 
