@@ -1,0 +1,150 @@
+"""Cost of a large periodic cell per atom-step, against atoms and MPI ranks (``relax-cell``).
+
+For each size (diamond Si, Stillinger-Weber) and each number of ranks, starts
+``mpirun -np K`` on this script's worker mode, which times, in one process group:
+
+* ``adam``: ``relax_cell`` with the per-atom Adam rule inside the ``fix external`` callback;
+* ``native``: LAMMPS alone on the same cell, ``run`` under ``fix nve`` with the energy
+  tallied every step (what an evaluation costs without the rule).
+
+Each run does about 400,000 atom-steps (at least 100 evaluations). The cost per atom-step
+must stay flat as the cell grows (the work is linear in atoms) and fall with ranks.
+Writes section ``cell-scaling`` of docs/benchmarks.md and figure
+``docs/figures/cell-scaling.png``.
+
+Usage: ``python benchmarks/cell_scaling.py [--sizes 64 512 1000 4096] [--ranks 1 2] [--json] [--no-write]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from _report import machine, update_section  # noqa: E402
+
+FIGURE = Path(__file__).resolve().parent.parent / "docs" / "figures" / "cell-scaling.png"
+ATOM_STEPS = 400_000
+
+
+def evaluations_for(n_atoms: int) -> int:
+    return max(100, ATOM_STEPS // n_atoms)
+
+
+def native_seconds(formula: str, evaluations: int) -> float:
+    """LAMMPS alone: ``run`` of the rattled cell under ``fix nve``, energy tallied every step."""
+    from lopt_lammps.distributed import Crystal
+    from lopt_lammps.lammps_runtime import start_lammps
+
+    crystal = Crystal.parse(formula)
+    lmp = start_lammps(parallel=True)
+    try:
+        edge, n = crystal.edge(), crystal.n_atoms
+        for command in [f"units {crystal.potential.units}", "atom_style atomic", "atom_modify map array",
+                        f"region box block 0 {edge!r} 0 {edge!r} 0 {edge!r}", "create_box 1 box",
+                        *crystal.potential.lammps_commands([crystal.element]), "neighbor 1.0 bin",
+                        "compute energy all pe", "fix tally all ave/time 1 1 1 c_energy", "fix move all nve",
+                        "thermo 0", "timestep 0.0001"]:
+            lmp.command(command)
+        positions = crystal.positions(0.2, seed=0) % edge
+        lmp.create_atoms(n, list(range(1, n + 1)), [1] * n, positions.ravel().tolist())
+        lmp.command("run 0 post no")
+        started = time.perf_counter()
+        lmp.command(f"run {evaluations - 1} post no")
+        return time.perf_counter() - started
+    finally:
+        lmp.close()
+
+
+def worker(formula: str) -> None:
+    """Under mpirun: time both runs of one size, print one JSON line from rank 0."""
+    from lopt_lammps.distributed import Crystal, relax_cell
+
+    n_atoms = Crystal.parse(formula).n_atoms
+    evaluations = evaluations_for(n_atoms)
+    adam = relax_cell(Crystal.parse(formula), "adam", evaluations)
+    native = native_seconds(formula, evaluations)
+    if adam.rank == 0:
+        per = 1e6 / (evaluations * n_atoms)
+        print(json.dumps({"atoms": n_atoms, "ranks": adam.ranks, "evaluations": evaluations,
+                          "adam_us_per_atom_step": adam.seconds * per, "native_us_per_atom_step": native * per}))
+
+
+def measure(n_atoms: int, ranks: int) -> dict:
+    mpirun = shutil.which("mpirun", path=str(Path(sys.executable).parent)) or shutil.which("mpirun")
+    if mpirun is None:
+        sys.exit("no mpirun found: install lammps[mpi] (its mpich provides mpirun)")
+    done = subprocess.run([mpirun, "-np", str(ranks), sys.executable, __file__, "--worker", f"Si{n_atoms}"],
+                          check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for ranks in sorted({r["ranks"] for r in rows}):
+        mine = [r for r in rows if r["ranks"] == ranks]
+        atoms = [r["atoms"] for r in mine]
+        ax.plot(atoms, [r["adam_us_per_atom_step"] for r in mine], "o-", label=f"Adam in the callback, {ranks} rank(s)")
+        ax.plot(atoms, [r["native_us_per_atom_step"] for r in mine], "s--", label=f"LAMMPS alone, {ranks} rank(s)")
+    ax.set_xscale("log")
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("atoms in the cell (diamond Si, Stillinger-Weber)")
+    ax.set_ylabel("wall-clock microseconds per atom-step")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="+", type=int, default=[64, 512, 1000, 4096], help="atoms (8 k^3)")
+    parser.add_argument("--ranks", nargs="+", type=int, default=[1, 2], help="MPI ranks to compare")
+    parser.add_argument("--json", action="store_true", help="end with the table as one line of JSON")
+    parser.add_argument("--no-write", action="store_true", help="print only, do not update docs/benchmarks.md")
+    parser.add_argument("--worker", metavar="FORMULA", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker)
+        return
+    rows = [measure(n, k) for k in sorted(args.ranks) for n in sorted(args.sizes)]
+    single = {r["atoms"]: r for r in rows if r["ranks"] == 1}
+    lines = [
+        "## Large periodic cells over MPI ranks (`benchmarks/cell_scaling.py`)",
+        "",
+        f"Measured on {machine()}. `mpirun -np K` on a rattled diamond Si cell (Stillinger-Weber);",
+        "wall-clock time per atom-step of `relax_cell` with the per-atom Adam rule in the callback",
+        "(`lopt-lammps relax-cell`), and of LAMMPS alone (`fix nve`, energy tallied every step) on the",
+        f"same cell; about {ATOM_STEPS:,} atom-steps per run. Speed-up: one rank's time over K ranks'.",
+        "",
+        "| atoms | ranks | evaluations | Adam (us/atom-step) | LAMMPS alone (us/atom-step) | Adam / alone | speed-up over 1 rank |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        base = single.get(r["atoms"])
+        speedup = f"{base['adam_us_per_atom_step'] / r['adam_us_per_atom_step']:.2f}" if base else "-"
+        lines.append(f"| {r['atoms']} | {r['ranks']} | {r['evaluations']} | {r['adam_us_per_atom_step']:.3f} | "
+                     f"{r['native_us_per_atom_step']:.3f} | {r['adam_us_per_atom_step'] / r['native_us_per_atom_step']:.2f} | "
+                     f"{speedup} |")
+    lines += ["", "![cost per atom-step](figures/cell-scaling.png)"]
+    text = "\n".join(lines)
+    print(text)
+    if not args.no_write:
+        plot(rows, FIGURE)
+        update_section("cell-scaling", text)
+    if args.json:
+        print(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    main()
