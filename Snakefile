@@ -2,6 +2,7 @@
 #   snakemake search_agcu   Ag-Cu composition scan (the default config; minutes on 2 cores)
 #   snakemake search_si     disordered Stillinger-Weber silicon
 #   snakemake search_lj     Lennard-Jones clusters
+#   snakemake relax_cells   large periodic crystals relaxed over MPI ranks
 #   snakemake metatrain     reproduce the shipped learned optimizer (hours)
 #   snakemake benchmark     search-quality benchmark
 # Rules only call the lopt-lammps command line; see docs/workflows.md.
@@ -25,6 +26,7 @@ include: "workflows/rules/common.smk"
 include: "workflows/rules/search.smk"
 include: "workflows/rules/metatrain.smk"
 include: "workflows/rules/benchmark.smk"
+include: "workflows/rules/cell.smk"
 
 
 rule search_agcu:
@@ -37,3 +39,7 @@ rule search_si:
 
 rule search_lj:
     input: campaign_targets("lj")
+
+
+rule relax_cells:
+    input: expand(f"{RESULTS}/cells/{{crystal}}.json", crystal=config["cells"]["crystals"])

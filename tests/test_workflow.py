@@ -226,7 +226,7 @@ def test_profiles_are_valid(tmp_path, profile):
     assert "search_chunk" in done.stdout
 
 
-@pytest.mark.parametrize("target", ["search_si", "search_lj", "metatrain", "benchmark"])
+@pytest.mark.parametrize("target", ["search_si", "search_lj", "metatrain", "benchmark", "relax_cells"])
 def test_other_targets_plan(tmp_path, target):
     cwd = workdir(tmp_path, campaign_config("results", ["Ag6"], 100))
     env = bare_environment(cwd, f"{BIN}:/usr/bin:/bin")
@@ -234,6 +234,19 @@ def test_other_targets_plan(tmp_path, target):
                           cwd=cwd, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert target in done.stdout
+
+
+@pytest.mark.parametrize("profile, launcher", [(None, "mpirun"), ("slurm", "srun")])
+def test_cells_run_as_mpi_jobs(tmp_path, profile, launcher):
+    config = {**campaign_config("results", ["Ag6"], 100), "cells": {"crystals": ["Si512", "Si1000"], "ranks": 4}}
+    cwd = workdir(tmp_path, config)
+    env = bare_environment(cwd, f"{BIN}:/usr/bin:/bin")
+    where = ["--profile", f"workflows/profiles/{profile}"] if profile else ["--cores", "4"]
+    done = subprocess.run([str(BIN / "snakemake"), "relax_cells", "--dry-run", "--printshellcmds", "--configfile", "test.yaml",
+                           *where], cwd=cwd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    commands = [line for line in done.stdout.splitlines() if " relax-cell " in line]
+    assert len(commands) == 2 and all(re.search(rf"\b{launcher} -n 4 .* relax-cell Si(512|1000) ", c) for c in commands)
 
 
 def test_chunks_use_their_cores(tmp_path):
