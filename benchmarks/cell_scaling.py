@@ -54,7 +54,7 @@ def native_seconds(formula: str, evaluations: int) -> float:
                         "compute energy all pe", "fix tally all ave/time 1 1 1 c_energy", "fix move all nve",
                         "thermo 0", "timestep 0.0001"]:
             lmp.command(command)
-        positions = crystal.positions(0.2, seed=0) % edge
+        positions = crystal.positions(0.08, seed=0) % edge
         lmp.create_atoms(n, list(range(1, n + 1)), [1] * n, positions.ravel().tolist())
         lmp.command("run 0 post no")
         started = time.perf_counter()

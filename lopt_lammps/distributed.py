@@ -16,6 +16,7 @@ through its dot products, and the learned rule through its coordination features
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError
+from .engine import NEIGHBOUR_SKIN
+from .errors import ConfigError, EngineError
 from .lammps_runtime import start_lammps
 from .optimizers import Adam, GradientDescent
 from .optimizers.base import UpdateRule
@@ -37,6 +39,9 @@ PER_ATOM_RULES: dict[str, tuple[type, tuple[str, ...]]] = {
 }
 #: atoms in the conventional cubic cell of each crystal
 _CELL_ATOMS = {"diamond": 8, "fcc": 4}
+#: the fcc sites of the conventional cubic cell, in lattice constants (diamond adds a copy
+#: shifted by a quarter of the body diagonal)
+_FCC = np.array([[0.0, 0.0, 0.0], [0.0, 0.5, 0.5], [0.5, 0.0, 0.5], [0.5, 0.5, 0.0]])
 
 
 @dataclass(frozen=True)
@@ -78,11 +83,13 @@ class Crystal:
         return self.repeats * self.lattice_constant()
 
     def positions(self, rattle: float, seed: int) -> np.ndarray:
-        """The crystal's sites (N, 3), each displaced by a Gaussian of ``rattle`` per axis."""
-        from ase.build import bulk
-
-        atoms = bulk(self.element, self.structure, a=self.lattice_constant(), cubic=True).repeat(self.repeats)
-        return atoms.positions + np.random.default_rng(seed).normal(scale=rattle, size=(self.n_atoms, 3))
+        """The crystal's sites (N, 3), each displaced by a Gaussian of ``rattle``
+        nearest-neighbour distances per axis."""
+        basis = _FCC if self.structure == "fcc" else np.vstack([_FCC, _FCC + 0.25])
+        cells = np.stack(np.meshgrid(*[np.arange(self.repeats)] * 3, indexing="ij"), axis=-1).reshape(-1, 1, 3)
+        sites = ((cells + basis[None]) * self.lattice_constant()).reshape(-1, 3)
+        nearest = self.lattice_constant() * (math.sqrt(3) / 4 if self.structure == "diamond" else math.sqrt(0.5))
+        return sites + np.random.default_rng(seed).normal(scale=rattle * nearest, size=sites.shape)
 
 
 @dataclass
@@ -116,7 +123,7 @@ def make_rule(name: str, **settings: float) -> tuple[UpdateRule, tuple[str, ...]
     return factory(**settings), per_atom
 
 
-def relax_cell(crystal: Crystal, rule_name: str, evaluations: int, rattle: float = 0.2, seed: int = 0,
+def relax_cell(crystal: Crystal, rule_name: str, evaluations: int, rattle: float = 0.08, seed: int = 0,
                rule_settings: dict[str, float] | None = None, log_file: str | None = None,
                positions_out: Path | None = None) -> CellRelaxation:
     """Relax the rattled ``crystal`` for ``evaluations`` energy+force evaluations with a
@@ -153,10 +160,10 @@ def relax_cell(crystal: Crystal, rule_name: str, evaluations: int, rattle: float
             replica_state.update({k: v for k, v in new_state.items() if k not in per_atom})
 
         lmp.set_fix_external_callback("lopt_ext", callback)
-        lmp.command("run 0 post no")  # LAMMPS's set-up (neighbour lists, communication), untimed
+        _command(lmp, "run 0 post no")  # LAMMPS's set-up (neighbour lists, communication), untimed
         timed = True
         started = time.perf_counter()
-        lmp.command(f"run {evaluations - 1} post no")  # the fix runs at set-up and after each step
+        _command(lmp, f"run {evaluations - 1} post no")  # the fix runs at set-up and after each step
         seconds = time.perf_counter() - started
         ranks, rank = int(lmp.extract_setting("world_size")), int(lmp.extract_setting("world_rank"))
         if positions_out is not None:
@@ -166,8 +173,19 @@ def relax_cell(crystal: Crystal, rule_name: str, evaluations: int, rattle: float
     return CellRelaxation(crystal.formula, rule_name, ranks, len(energies), energies, seconds, rank)
 
 
+def _command(lmp: Any, command: str) -> None:
+    try:
+        lmp.command(command)
+    except Exception as err:
+        raise EngineError(f"LAMMPS command {command!r} failed: {err}") from err
+
+
 def _build(lmp: Any, crystal: Crystal, positions: np.ndarray, state_columns: int) -> None:
     edge = crystal.edge()
+    skin = NEIGHBOUR_SKIN[crystal.potential.units]
+    reach = crystal.potential.cutoff([crystal.element]) + skin
+    # room for the neighbours within the cutoff and skin, with a margin (Lennard-Jones has a long cutoff)
+    per_atom = int(1.5 * 4 / 3 * math.pi * reach**3 / volume_per_atom(crystal.element)) + 100
     for command in [
         f"units {crystal.potential.units}",
         "atom_style atomic",
@@ -176,14 +194,15 @@ def _build(lmp: Any, crystal: Crystal, positions: np.ndarray, state_columns: int
         "create_box 1 lopt_box",
         f"fix lopt_state all property/atom d2_lopt_state {state_columns}",
         *crystal.potential.lammps_commands([crystal.element]),
-        "neighbor 1.0 bin",
+        f"neighbor {skin!r} bin",
+        f"neigh_modify one {per_atom} page {max(100_000, 20 * per_atom)}",
         "compute lopt_energy all pe",
         # a fix that asks for the energy every step makes LAMMPS tally it every step
         "fix lopt_tally all ave/time 1 1 1 c_lopt_energy",
         "fix lopt_ext all external pf/callback 1 1",
         "thermo 0",
     ]:
-        lmp.command(command)
+        _command(lmp, command)
     n = crystal.n_atoms
     # every rank passes all atoms; each keeps those inside its subdomain (wrapped into the cell)
     lmp.create_atoms(n, list(range(1, n + 1)), [1] * n, np.mod(positions, edge).ravel().tolist())

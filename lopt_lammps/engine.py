@@ -34,7 +34,8 @@ from .systems import System
 #: callback(x, f, e) -> next positions; (B, N, 3), (B, N, 3), (B,) arrays in replica frames
 StepCallback = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
-_SKIN = {"lj": 0.3, "metal": 1.0}
+#: neighbour-list skin per unit system (length units)
+NEIGHBOUR_SKIN = {"lj": 0.3, "metal": 1.0}
 _FOREVER = 1_000_000_000
 _CLOSE = object()
 
@@ -56,7 +57,7 @@ class BatchedEngine:
         self.n_replicas = n_replicas
         self.n_atoms = system.n_atoms
         self.cutoff = system.potential.cutoff(system.elements)
-        self.layout = ReplicaLayout(system, n_replicas, self.cutoff, _SKIN[system.potential.units], slot_radius)
+        self.layout = ReplicaLayout(system, n_replicas, self.cutoff, NEIGHBOUR_SKIN[system.potential.units], slot_radius)
         #: number of evaluations handed to callers so far
         self.evaluations = 0
         self._current: np.ndarray | None = None

@@ -21,7 +21,7 @@ MPIRUN = shutil.which("mpirun", path=str(Path(sys.executable).parent)) or shutil
 def _relax_over_ranks(ranks: int, tmp_path: Path, evaluations: int = 120) -> dict:
     out = tmp_path / f"ranks{ranks}.json"
     subprocess.run([MPIRUN, "-np", str(ranks), sys.executable, "-m", "lopt_lammps.cli", "relax-cell", "Si1000",
-                    "--evaluations", str(evaluations), "--rattle", "0.3", "--json", str(out)],
+                    "--evaluations", str(evaluations), "--rattle", "0.12", "--json", str(out)],
                    check=True, capture_output=True, text=True, timeout=300)
     return json.loads(out.read_text())
 
@@ -38,8 +38,8 @@ def test_two_ranks_give_the_energies_of_one(tmp_path):
 
 def test_one_rank_follows_the_engine_step_by_step():
     crystal = Crystal.parse("Si1000")
-    start = crystal.positions(0.3, seed=4)
-    distributed = relax_cell(crystal, "adam", 40, rattle=0.3, seed=4)
+    start = crystal.positions(0.12, seed=4)
+    distributed = relax_cell(crystal, "adam", 40, rattle=0.12, seed=4)
     system = System.parse("Si1000", boundary="periodic")
     rule, energies = Adam(), []
 

@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--evaluations", type=positive, default=500, help="energy+force evaluations")
     rc.add_argument("--learning-rate", type=positive_number, default=None, help="the rule's step, in length units (default: the rule's)")
     rc.add_argument("--max-step", type=positive_number, default=None, help="largest displacement of an atom per step")
-    rc.add_argument("--rattle", type=non_negative_number, default=0.2, help="Gaussian displacement of every site, per axis")
+    rc.add_argument("--rattle", type=non_negative_number, default=0.08,
+                    help="Gaussian displacement of every site per axis, in nearest-neighbour distances")
     rc.add_argument("--seed", type=int, default=0, help="seed of the displacements")
     rc.add_argument("--potential", default=None, help="potential name (default from the element)")
     rc.add_argument("-o", "--output", type=Path, default=None, help="extxyz file for the relaxed cell")
