@@ -8,9 +8,12 @@ rule sees is the cell's total, a LAMMPS reduction over the ranks. Every atom's a
 is then the same on any number of ranks, and energies agree with a one-rank run to the
 round-off of the force and energy sums.
 
-Only rules whose step treats each atom on its own can run this way (:data:`PER_ATOM_RULES`:
-Adam and gradient descent). FIRE couples all atoms through its global power, L-BFGS
-through its dot products, and the learned rule through its coordination features.
+Rules whose step treats each atom on its own run unchanged (:data:`PER_ATOM_RULES`: Adam
+and gradient descent). The learned rule runs with its coordination features summed over
+the rank's own and ghost atoms within a cutoff (twice its largest radius; over all atoms
+in the single-process engine) and its noise drawn per atom ID (:class:`LearnedCellRule`).
+FIRE couples all atoms through its global power and L-BFGS through its dot products: they
+are refused.
 """
 
 from __future__ import annotations
@@ -27,16 +30,20 @@ import numpy as np
 from .engine import NEIGHBOUR_SKIN
 from .errors import ConfigError, EngineError
 from .lammps_runtime import start_lammps
-from .optimizers import Adam, GradientDescent
+from .optimizers import Adam, GradientDescent, LearnedOptimizer, LearnedOptimizerNet
 from .optimizers.base import UpdateRule
+from .optimizers.learned_features import coordination_within, counter_normal
 from .potentials import Potential, default_potential
-from .systems import parse_formula, volume_per_atom
+from .systems import COHESIVE_ENERGY, NEAREST_NEIGHBOUR, Scales, parse_formula, volume_per_atom
 
-#: rule name -> (factory, names of its per-atom state entries, each (B, N, 3))
+#: rules whose step treats each atom on its own -> (factory, names of their per-atom state
+#: entries, each (B, N, 3))
 PER_ATOM_RULES: dict[str, tuple[type, tuple[str, ...]]] = {
     "adam": (Adam, ("m", "v")),
     "gd": (GradientDescent, ()),
 }
+#: the rules relax-cell runs
+RULES = ("adam", "gd", "learned")
 #: atoms in the conventional cubic cell of each crystal
 _CELL_ATOMS = {"diamond": 8, "fcc": 4}
 #: the fcc sites of the conventional cubic cell, in lattice constants (diamond adds a copy
@@ -114,31 +121,100 @@ class CellRelaxation:
         return json.dumps({**fields, "microseconds_per_atom_step": self.microseconds_per_atom_step})
 
 
-def make_rule(name: str, **settings: float) -> tuple[UpdateRule, tuple[str, ...]]:
-    """A per-atom rule and its per-atom state entries; other rules get a one-line refusal."""
+class PerAtomRule:
+    """A rule whose step treats every atom on its own (Adam, gradient descent), applied to a
+    rank's own atoms; its per-atom state entries (each (B, N, 3)) live in LAMMPS."""
+
+    ghost_cutoff = 0.0
+
+    def __init__(self, rule: UpdateRule, per_atom: tuple[str, ...]):
+        self.rule, self.per_atom = rule, per_atom
+        self.columns = 3 * max(len(per_atom), 1)
+        self.replica_state: dict[str, Any] = {}
+
+    def step(self, x: np.ndarray, n_own: int, ids: np.ndarray, forces: np.ndarray, energy: float,
+             store: np.ndarray) -> np.ndarray:
+        """New positions (n_own, 3) of the rank's own atoms, the first ``n_own`` of x (M, 3)."""
+        here, e = np.ascontiguousarray(x[:n_own][None]), np.array([energy])
+        if not self.replica_state:  # the first evaluation: the rule's fresh state
+            fresh = self.rule.init(here, forces[None], e)
+            self.replica_state = {k: v for k, v in fresh.items() if k not in self.per_atom}
+        state = {**self.replica_state, **{k: store[:, 3 * j:3 * j + 3][None] for j, k in enumerate(self.per_atom)}}
+        new_x, new_state = self.rule.step(state, here, np.ascontiguousarray(forces[None]), e)
+        for j, k in enumerate(self.per_atom):
+            store[:, 3 * j:3 * j + 3] = new_state[k][0]
+        self.replica_state = {k: v for k, v in new_state.items() if k not in self.per_atom}
+        return new_x[0]
+
+
+class LearnedCellRule:
+    """The learned update rule on a rank's own atoms. Its coordination features are summed
+    over own and ghost atoms within twice the largest coordination radius, in the order of
+    atom IDs (:func:`~.optimizers.learned_features.coordination_within`); its noise is that of
+    each atom's ID; its per-atom moments (3 x 3 and 1 per atom) live in LAMMPS."""
+
+    columns = 10
+
+    def __init__(self, net: LearnedOptimizerNet, crystal: Crystal, evaluations: int, seed: int):
+        length = NEAREST_NEIGHBOUR.get(crystal.element, 2.5)
+        scales = Scales(length, COHESIVE_ENERGY.get(crystal.element, 3.0), crystal.n_atoms, crystal.edge())
+        self.rule = LearnedOptimizer(net, scales, evaluations, [seed])
+        self.length, self.n_atoms, self.seed = length, crystal.n_atoms, seed
+        self.radii = np.array(net.config.coordination_radii, dtype=np.float64)
+        self.ghost_cutoff = 2 * float(self.radii.max()) * length
+        if crystal.edge() <= 2 * self.ghost_cutoff:
+            raise ConfigError(f"{crystal.formula}'s cell ({crystal.edge():.2f}) is too small for the learned rule over "
+                              f"ranks: its edge must exceed {2 * self.ghost_cutoff:.2f}; take a larger cell")
+        self.replica_state: dict[str, Any] = {}
+
+    def step(self, x: np.ndarray, n_own: int, ids: np.ndarray, forces: np.ndarray, energy: float,
+             store: np.ndarray) -> np.ndarray:
+        here, f, e = np.ascontiguousarray(x[:n_own][None]), np.ascontiguousarray(forces[None]), np.array([energy])
+        if not self.replica_state:
+            self.replica_state = {k: v for k, v in self.rule.init(here, f, e).items() if k not in ("m", "v")}
+        state = {**self.replica_state, "m": np.ascontiguousarray(store[:, :9].reshape(n_own, 3, 3).transpose(1, 0, 2)[None]),
+                 "v": np.ascontiguousarray(store[:, 9][None])}
+        cn = np.empty((1, n_own, len(self.radii)), dtype=np.float32)
+        coordination_within(np.ascontiguousarray(x), n_own, ids, self.length, self.radii, self.ghost_cutoff, cn)
+        noise = counter_normal(np.array([self.seed]), state["calls"] + 1, 3 * self.n_atoms)[0].reshape(-1, 3)
+        mine = np.ascontiguousarray(noise[ids[:n_own] - 1].reshape(1, 3 * n_own))
+        new_x, new_state = self.rule.step(state, here, f, e, cn, mine)
+        store[:, :9] = new_state["m"][0].transpose(1, 0, 2).reshape(n_own, 9)
+        store[:, 9] = new_state["v"][0]
+        self.replica_state = {k: v for k, v in new_state.items() if k not in ("m", "v")}
+        return new_x[0]
+
+
+def make_rule(name: str, crystal: Crystal, evaluations: int, seed: int = 0, optimizer: str | Path | None = None,
+              **settings: float) -> PerAtomRule | LearnedCellRule:
+    """The rank-local form of rule ``name``; rules that couple atoms get a one-line refusal."""
+    if name == "learned":
+        from .search.methods import load_optimizer
+
+        return LearnedCellRule(load_optimizer(optimizer), crystal, evaluations, seed)
     if name not in PER_ATOM_RULES:
         raise ConfigError(f"rule {name!r} cannot run over MPI ranks: it couples atoms across the cell; "
-                          f"use one of {', '.join(PER_ATOM_RULES)}")
+                          f"use one of {', '.join(RULES)}")
     factory, per_atom = PER_ATOM_RULES[name]
-    return factory(**settings), per_atom
+    return PerAtomRule(factory(**settings), per_atom)
 
 
 def relax_cell(crystal: Crystal, rule_name: str, evaluations: int, rattle: float = 0.08, seed: int = 0,
                rule_settings: dict[str, float] | None = None, log_file: str | None = None,
-               positions_out: Path | None = None) -> CellRelaxation:
-    """Relax the rattled ``crystal`` for ``evaluations`` energy+force evaluations with a
-    per-atom rule, on all the ranks this process runs with (collective: every rank calls it)."""
+               positions_out: Path | None = None, optimizer: str | Path | None = None) -> CellRelaxation:
+    """Relax the rattled ``crystal`` for ``evaluations`` energy+force evaluations with rule
+    ``rule_name`` (``optimizer``: the learned rule's network file, ``"untrained"``, or None for
+    the shipped one), on all the ranks this process runs with (collective: every rank calls it)."""
     if evaluations < 1:
         raise ConfigError(f"the number of evaluations must be positive, got {evaluations}")
-    rule, per_atom = make_rule(rule_name, **(rule_settings or {}))
+    rule = make_rule(rule_name, crystal, evaluations, seed, optimizer, **(rule_settings or {}))
     lmp = start_lammps(log_file=log_file, parallel=True)
     try:
-        _build(lmp, crystal, crystal.positions(rattle, seed), 3 * max(len(per_atom), 1))
+        _build(lmp, crystal, crystal.positions(rattle, seed), rule.columns, rule.ghost_cutoff)
         energies: list[float] = []
-        replica_state: dict[str, Any] = {}
         timed = False
 
-        def callback(_caller: object, _step: int, nlocal: int, _tags: np.ndarray, x: np.ndarray, fext: np.ndarray) -> None:
+        def callback(_caller: object, _step: int, nlocal: int, _tags: np.ndarray, _x: np.ndarray, fext: np.ndarray) -> None:
             fext[:] = 0.0
             if not timed:
                 return
@@ -146,18 +222,11 @@ def relax_cell(crystal: Crystal, rule_name: str, evaluations: int, rattle: float
             energies.append(energy)
             if len(energies) == evaluations:
                 return  # the last evaluation: nothing moves after it
-            forces = lmp.numpy.extract_atom("f")[:nlocal][None]
-            store = lmp.numpy.extract_atom("d2_lopt_state")
-            here = x[:nlocal][None]
-            if not replica_state:  # the first evaluation: the rule's fresh state
-                fresh = rule.init(here, forces, np.array([energy]))
-                replica_state.update({k: v for k, v in fresh.items() if k not in per_atom})
-            state = {**replica_state, **{k: store[:nlocal, 3 * j:3 * j + 3][None] for j, k in enumerate(per_atom)}}
-            new_x, new_state = rule.step(state, np.ascontiguousarray(here), np.ascontiguousarray(forces), np.array([energy]))
-            x[:nlocal] = new_x[0]
-            for j, k in enumerate(per_atom):
-                store[:nlocal, 3 * j:3 * j + 3] = new_state[k][0]
-            replica_state.update({k: v for k, v in new_state.items() if k not in per_atom})
+            n_all = nlocal + int(lmp.extract_global("nghost"))
+            x = lmp.numpy.extract_atom("x", nelem=n_all, dim=3)
+            ids = lmp.numpy.extract_atom("id", nelem=n_all)
+            store = lmp.numpy.extract_atom("d2_lopt_state", nelem=nlocal, dim=rule.columns)
+            x[:nlocal] = rule.step(x, nlocal, ids, lmp.numpy.extract_atom("f", nelem=nlocal, dim=3), energy, store)
 
         lmp.set_fix_external_callback("lopt_ext", callback)
         _command(lmp, "run 0 post no")  # LAMMPS's set-up (neighbour lists, communication), untimed
@@ -180,10 +249,12 @@ def _command(lmp: Any, command: str) -> None:
         raise EngineError(f"LAMMPS command {command!r} failed: {err}") from err
 
 
-def _build(lmp: Any, crystal: Crystal, positions: np.ndarray, state_columns: int) -> None:
+def _build(lmp: Any, crystal: Crystal, positions: np.ndarray, state_columns: int, ghost_cutoff: float) -> None:
     edge = crystal.edge()
     skin = NEIGHBOUR_SKIN[crystal.potential.units]
     reach = crystal.potential.cutoff([crystal.element]) + skin
+    # ghost atoms as far as the rule looks, wherever atoms moved since the last neighbour list
+    ghosts = [f"comm_modify cutoff {ghost_cutoff + skin!r}"] if ghost_cutoff + skin > reach else []
     # room for the neighbours within the cutoff and skin, with a margin (Lennard-Jones has a long cutoff)
     per_atom = int(1.5 * 4 / 3 * math.pi * reach**3 / volume_per_atom(crystal.element)) + 100
     for command in [
@@ -196,6 +267,7 @@ def _build(lmp: Any, crystal: Crystal, positions: np.ndarray, state_columns: int
         *crystal.potential.lammps_commands([crystal.element]),
         f"neighbor {skin!r} bin",
         f"neigh_modify one {per_atom} page {max(100_000, 20 * per_atom)}",
+        *ghosts,
         "compute lopt_energy all pe",
         # a fix that asks for the energy every step makes LAMMPS tally it every step
         "fix lopt_tally all ave/time 1 1 1 c_lopt_energy",

@@ -67,10 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Relax a rattled cubic crystal of one element (diamond Si; fcc metals and LJ) with a "
                         "per-atom update rule running inside LAMMPS. Started under `mpirun -np K lopt-lammps relax-cell ...`, "
                         "LAMMPS splits the cell into K subdomains and each rank moves its own atoms; the energies equal "
-                        "those of one rank to round-off. Rank 0 prints the energies and writes the outputs.",
+                        "those of one rank to round-off. FIRE and L-BFGS, which couple all atoms, are not offered. "
+                        "Rank 0 prints the energies and writes the outputs.",
                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     rc.add_argument("system", help="formula of the crystal: Si512, Si1000, Si4096 (8 k^3 atoms), Cu4000 (4 k^3)")
-    rc.add_argument("--rule", default="adam", choices=["adam", "gd"], help="per-atom update rule")
+    rc.add_argument("--rule", default="adam", choices=["adam", "gd", "learned"],
+                    help="update rule: adam and gd treat each atom on its own; learned is the learned update rule, "
+                    "its coordination features summed within twice its largest radius (cells of at least 512 Si atoms)")
+    rc.add_argument("--optimizer", default=None,
+                    help="the learned rule's network: a checkpoint file, or 'untrained' (default: the shipped one)")
     rc.add_argument("--evaluations", type=positive, default=500, help="energy+force evaluations")
     rc.add_argument("--learning-rate", type=positive_number, default=None, help="the rule's step, in length units (default: the rule's)")
     rc.add_argument("--max-step", type=positive_number, default=None, help="largest displacement of an atom per step")

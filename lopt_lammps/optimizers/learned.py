@@ -70,23 +70,32 @@ class LearnedOptimizer:
             "calls": np.zeros(b, dtype=np.int64),
         }
 
-    def features(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray, State]:
-        """Invariant features (B, N, F), vectors (B, N, 3, 5), both single precision, and the updated state."""
+    def features(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray, cn: np.ndarray | None = None,
+                 noise: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, State]:
+        """Invariant features (B, N, F), vectors (B, N, 3, 5), both single precision, and the updated state.
+
+        The coordination numbers ``cn`` (B, N, R; float32) and the noise (B, 3N) are computed
+        here from all atoms of each replica, unless given (a rank of a distributed cell gives
+        those of its own atoms: :mod:`lopt_lammps.distributed`)."""
         b, n, _ = x.shape
         new = {key: np.empty_like(state[key]) for key in _STATE}
-        noise = counter_normal(self.seeds, state["calls"] + 1, 3 * n)
+        if noise is None:
+            noise = counter_normal(self.seeds, state["calls"] + 1, 3 * n)
         magnitudes = np.empty((b, n, 5), dtype=np.float32)
         invariants = np.empty((b, n, self.config.n_invariants), dtype=np.float32)
         vectors = np.empty((b, n, 3, len(VECTORS)), dtype=np.float32)
-        cn = np.empty((b, n, len(self._radii)), dtype=np.float32)
-        coordination(x, self._params[0], self._params[3], self._radii, cn)
+        if cn is None:
+            cn = np.empty((b, n, len(self._radii)), dtype=np.float32)
+            coordination(x, self._params[0], self._params[3], self._radii, cn)
         features(f, np.asarray(e, dtype=np.float64), cn, tuple(state[k] for k in _STATE), tuple(new[k] for k in _STATE),
                  noise, self._params, self._decays, magnitudes, invariants, vectors)
         invariants[..., :5] = np.log1p(magnitudes, out=magnitudes)  # vectorised: log1p is costly one by one
         return invariants, vectors, new
 
-    def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, State]:
-        invariants, vectors, state = self.features(state, x, f, e)
+    def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray, cn: np.ndarray | None = None,
+             noise: np.ndarray | None = None) -> tuple[np.ndarray, State]:
+        """The rule's step; ``cn`` and ``noise`` as for :meth:`features`."""
+        invariants, vectors, state = self.features(state, x, f, e, cn, noise)
         with torch.no_grad():
             if self.config.variant == "equivariant":  # the step is the vectors weighted by the network's coefficients
                 coefficients = self.net.coefficients(torch.from_numpy(invariants), self._weights).numpy()

@@ -106,6 +106,41 @@ def coordination(x, length, cell, radii, cn):
 
 
 @numba.njit(cache=True, error_model="numpy")
+def coordination_within(x, n_own, ids, length, radii, cutoff, cn):
+    """:func:`coordination` of the first ``n_own`` atoms of x (M, 3), summed over the atoms
+    of x within ``cutoff`` (others: ghost atoms, periodic images included) in the order of
+    their ``ids`` (M,): cn (1, n_own, R). What a rank of a distributed cell computes; the sum
+    and its order do not depend on how the cell is split. The cell's edge must exceed twice
+    the cutoff (each atom is then counted once)."""
+    n_all, n_radii = x.shape[0], radii.shape[0]
+    weights = np.empty(n_radii, dtype=np.float32)
+    for k in range(n_radii):
+        weights[k] = radii[k] ** -12.0
+    cut2, scale2 = cutoff * cutoff, 1.0 / (length * length)
+    near_ids = np.empty(n_all, dtype=np.int64)
+    near_q6 = np.empty(n_all, dtype=np.float32)
+    one = np.float32(1.0)
+    for i in range(n_own):
+        count = 0
+        for j in range(n_all):
+            if ids[j] == ids[i]:
+                continue
+            dx, dy, dz = x[j, 0] - x[i, 0], x[j, 1] - x[i, 1], x[j, 2] - x[i, 2]
+            r2 = dx * dx + dy * dy + dz * dz
+            if r2 < cut2:
+                q2 = r2 * scale2
+                near_ids[count], near_q6[count] = ids[j], q2 * q2 * q2
+                count += 1
+        order = np.argsort(near_ids[:count])
+        for k in range(n_radii):
+            total = np.float32(0.0)
+            for index in order:
+                q = near_q6[index]
+                total += one / (one + q * q * weights[k])
+            cn[0, i, k] = total / np.float32(12.0)
+
+
+@numba.njit(cache=True, error_model="numpy")
 def features(f, e, cn, state, new_state, noise, params, decays, magnitudes, invariants, vectors):
     """Advance ``state`` into ``new_state`` and fill ``invariants`` (B, N, F) and
     ``vectors`` (B, N, 3, 5) for forces ``f`` (B, N, 3), energies ``e``, coordination
