@@ -110,27 +110,50 @@ def coordination_within(x, n_own, ids, length, radii, cutoff, cn):
     """:func:`coordination` of the first ``n_own`` atoms of x (M, 3), summed over the atoms
     of x within ``cutoff`` (others: ghost atoms, periodic images included) in the order of
     their ``ids`` (M,): cn (1, n_own, R). What a rank of a distributed cell computes; the sum
-    and its order do not depend on how the cell is split. The cell's edge must exceed twice
-    the cutoff (each atom is then counted once)."""
+    and its order do not depend on how the cell is split. Atoms are binned in cubes of the
+    cutoff, so the cost is linear in the atoms. The cell's edge must exceed twice the cutoff
+    (each atom is then counted once)."""
     n_all, n_radii = x.shape[0], radii.shape[0]
     weights = np.empty(n_radii, dtype=np.float32)
     for k in range(n_radii):
         weights[k] = radii[k] ** -12.0
+    # bins: cubes of edge >= cutoff over the atoms' bounding box
+    low = np.empty(3)
+    shape = np.empty(3, dtype=np.int64)
+    for axis in range(3):
+        low[axis] = x[:, axis].min()
+        shape[axis] = max(1, int((x[:, axis].max() - low[axis]) / cutoff))
+    size = np.empty(3)
+    for axis in range(3):
+        size[axis] = (x[:, axis].max() - low[axis]) / shape[axis] + 1e-12
+    cell = np.empty((n_all, 3), dtype=np.int64)
+    flat = np.empty(n_all, dtype=np.int64)
+    for j in range(n_all):
+        for axis in range(3):
+            cell[j, axis] = min(int((x[j, axis] - low[axis]) / size[axis]), shape[axis] - 1)
+        flat[j] = (cell[j, 0] * shape[1] + cell[j, 1]) * shape[2] + cell[j, 2]
+    members = np.argsort(flat, kind="mergesort")
+    starts = np.searchsorted(flat[members], np.arange(shape[0] * shape[1] * shape[2] + 1))
     cut2, scale2 = cutoff * cutoff, 1.0 / (length * length)
     near_ids = np.empty(n_all, dtype=np.int64)
     near_q6 = np.empty(n_all, dtype=np.float32)
     one = np.float32(1.0)
     for i in range(n_own):
         count = 0
-        for j in range(n_all):
-            if ids[j] == ids[i]:
-                continue
-            dx, dy, dz = x[j, 0] - x[i, 0], x[j, 1] - x[i, 1], x[j, 2] - x[i, 2]
-            r2 = dx * dx + dy * dy + dz * dz
-            if r2 < cut2:
-                q2 = r2 * scale2
-                near_ids[count], near_q6[count] = ids[j], q2 * q2 * q2
-                count += 1
+        for a in range(max(cell[i, 0] - 1, 0), min(cell[i, 0] + 2, shape[0])):
+            for b in range(max(cell[i, 1] - 1, 0), min(cell[i, 1] + 2, shape[1])):
+                for c in range(max(cell[i, 2] - 1, 0), min(cell[i, 2] + 2, shape[2])):
+                    box = (a * shape[1] + b) * shape[2] + c
+                    for m in range(starts[box], starts[box + 1]):
+                        j = members[m]
+                        if ids[j] == ids[i]:
+                            continue
+                        dx, dy, dz = x[j, 0] - x[i, 0], x[j, 1] - x[i, 1], x[j, 2] - x[i, 2]
+                        r2 = dx * dx + dy * dy + dz * dz
+                        if r2 < cut2:
+                            q2 = r2 * scale2
+                            near_ids[count], near_q6[count] = ids[j], q2 * q2 * q2
+                            count += 1
         order = np.argsort(near_ids[:count])
         for k in range(n_radii):
             total = np.float32(0.0)
