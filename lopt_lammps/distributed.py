@@ -191,6 +191,9 @@ def make_rule(name: str, crystal: Crystal, evaluations: int, seed: int = 0, opti
     if name == "learned":
         from .search.methods import load_optimizer
 
+        if settings:
+            raise ConfigError(f"{', '.join(sorted(settings))} apply to adam and gd; the learned rule's steps come from its network")
+
         return LearnedCellRule(load_optimizer(optimizer), crystal, evaluations, seed)
     if name not in PER_ATOM_RULES:
         raise ConfigError(f"rule {name!r} cannot run over MPI ranks: it couples atoms across the cell; "

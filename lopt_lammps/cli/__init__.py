@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Relax a rattled cubic crystal of one element (diamond Si; fcc metals and LJ) with a "
                         "per-atom update rule running inside LAMMPS. Started under `mpirun -np K lopt-lammps relax-cell ...`, "
                         "LAMMPS splits the cell into K subdomains and each rank moves its own atoms; the energies equal "
-                        "those of one rank to round-off. FIRE and L-BFGS, which couple all atoms, are not offered. "
+                        "those of one rank to round-off (the learned rule's single-precision network amplifies it "
+                        "slowly). FIRE and L-BFGS, which couple all atoms, are not offered. "
                         "Rank 0 prints the energies and writes the outputs.",
                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     rc.add_argument("system", help="formula of the crystal: Si512, Si1000, Si4096 (8 k^3 atoms), Cu4000 (4 k^3)")
