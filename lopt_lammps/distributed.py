@@ -192,7 +192,8 @@ def make_rule(name: str, crystal: Crystal, evaluations: int, seed: int = 0, opti
         from .search.methods import load_optimizer
 
         if settings:
-            raise ConfigError(f"{', '.join(sorted(settings))} apply to adam and gd; the learned rule's steps come from its network")
+            options = ", ".join("--" + key.replace("_", "-") for key in sorted(settings))
+            raise ConfigError(f"{options}: only adam and gd take step settings; the learned rule's steps come from its network")
 
         return LearnedCellRule(load_optimizer(optimizer), crystal, evaluations, seed)
     if name not in PER_ATOM_RULES:
