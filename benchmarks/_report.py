@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import platform
 import re
+import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import lopt_lammps
 from lopt_lammps.lammps_runtime import build_info
@@ -32,3 +34,14 @@ def update_section(name: str, markdown: str, doc: Path = DOC) -> None:
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     doc.write_text(text)
+
+
+def publish(name: str, lines: list[str], rows: list[Any], write: bool, as_json: bool) -> None:
+    """Print a benchmark's Markdown ``lines``; write them as section ``name`` when ``write``;
+    end with ``rows`` as one line of JSON when ``as_json``."""
+    text = "\n".join(lines)
+    print(text)
+    if write:
+        update_section(name, text)
+    if as_json:
+        print(json.dumps(rows))

@@ -30,7 +30,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from _report import machine, update_section  # noqa: E402
+from _report import machine, publish  # noqa: E402
 
 FIGURE = Path(__file__).resolve().parent.parent / "docs" / "figures" / "cell-scaling.png"
 ATOM_STEPS = 400_000
@@ -144,13 +144,9 @@ def main() -> None:
                      f"{r['learned_us_per_atom_step']:.3f} | {r['native_us_per_atom_step']:.3f} | "
                      f"{r['adam_us_per_atom_step'] / r['native_us_per_atom_step']:.2f} | {speedup} |")
     lines += ["", "![cost per atom-step](figures/cell-scaling.png)"]
-    text = "\n".join(lines)
-    print(text)
     if not args.no_write:
         plot(rows, FIGURE)
-        update_section("cell-scaling", text)
-    if args.json:
-        print(json.dumps(rows))
+    publish("cell-scaling", lines, rows, not args.no_write, args.json)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,10 @@ Usage: ``python benchmarks/cores.py [--cores 1 2 4] [--budget N] [--seeds N] [--
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 
-from _report import machine, update_section
+from _report import machine, publish
 
 from lopt_lammps.errors import CheckpointError
 from lopt_lammps.search import BasinHoppingSettings, SearchResult, search
@@ -98,12 +97,7 @@ def main() -> None:
     ]
     lines += [f"| {r['method']} | {r['cores']} | {r['seconds']:.1f} | {r['evaluations_per_second']:,.0f} | "
               f"{r['speedup']:.2f} | {'yes' if r['same_result'] else 'NO'} |" for r in rows]
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        update_section("cores", text)
-    if args.json:
-        print(json.dumps(rows))
+    publish("cores", lines, rows, not args.no_write, args.json)
 
 
 if __name__ == "__main__":

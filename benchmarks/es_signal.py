@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from _report import machine, update_section
+from _report import machine, publish
 
 from lopt_lammps.metatrain import TrainConfig, train_parallel
 from lopt_lammps.metatrain.learners import make_learner
@@ -73,12 +73,7 @@ def main() -> None:
                      f"{r['tasks_per_iteration']} | {', '.join(f'{c:.2f}' for c in r['cosines'])} | "
                      f"{r['mean_cosine']:.2f} ± {r['mean_cosine_interval']:.2f} | {r['noise_spread']:.2f} | "
                      f"{r['drift_over_random_walk']:.2f} |")
-    text = "\n".join(lines)
-    print(text)
-    if not args.no_write:
-        update_section("es-signal", text)
-    if args.json:
-        print(json.dumps(rows))
+    publish("es-signal", lines, rows, not args.no_write, args.json)
 
 
 if __name__ == "__main__":
