@@ -188,7 +188,7 @@ def markdown_row(row: dict, budget: int) -> str:
     if "p_success_vs_baseline" in row:
         tests = (f"{st.verdict(row['p_success_vs_baseline'])}; {st.verdict(row['p_time_vs_baseline'])}; "
                  f"lower in {row['gap_lower_than_baseline']}/{row['seeds']}, {st.verdict(row['p_gap_vs_baseline'])}")
-    return (f"| {row['system']} | {row['method']} | {rate} | {evals} | {secs} | {row['median_gap'] * 1000:.1f} | {tests} |")
+    return (f"| {row['system']} | {row['method']} | {rate} | {evals} | {secs} | {max(row['median_gap'], 0.0) * 1000:.1f} | {tests} |")
 
 
 def plot_hit_curves(system: str, outcomes: dict[str, Outcome], budget: int, path: Path) -> None:
