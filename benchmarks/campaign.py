@@ -64,7 +64,7 @@ def main() -> None:
         "| --- | ---: | ---: | ---: | --- |",
     ]
     for r in rows:
-        gap = "n/a" if r["gap"] is None else f"{r['gap']:+.3f}"
+        gap = "n/a" if r["gap"] is None else f"{round(r['gap'], 3) or 0.0:+.3f}"  # no -0.000
         known = "n/a" if r["reference"] is None else f"{r['reference']:.6f}"
         lines.append(f"| {r['composition']} | {r['lowest']:.6f} | {known} | {gap} | {r['method']} ({r['stage']}) |")
     text = "\n".join(lines)
