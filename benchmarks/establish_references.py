@@ -210,13 +210,13 @@ def cmd_record(args: argparse.Namespace) -> None:
     references_path().write_text(header + yaml.safe_dump(refs, sort_keys=True, width=200))
     write_extxyz(structures_path(), [structures[k] for k in sorted(structures)])
     if not args.no_write and rows:
-        update_section("references", references_table(rows, refs))
+        update_section(args.section, references_table(rows, refs, args.section))
 
 
-def references_table(rows: list[tuple[str, dict | None, dict]], refs: dict) -> str:
+def references_table(rows: list[tuple[str, dict | None, dict]], refs: dict, section: str = "references") -> str:
     names = sorted({stage for _, _, stages in rows for stage in stages})
     lines = [
-        "## Best-known energies and how they were attacked (`benchmarks/establish_references.py`)",
+        f"## Best-known energies and how they were attacked (`benchmarks/establish_references.py`, section {section})",
         "",
         f"Measured on {machine()}. Per composition: the reference before, the lowest energy each stage",
         "found with how many of its chains (or motifs) reached it within 1 meV, and the reference now",
@@ -245,6 +245,8 @@ def main() -> None:
         p.add_argument("--out", type=Path, default=OUT, help="folder of the stage files")
         if name == "record":
             p.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+            p.add_argument("--section", default="references",
+                           help="section of docs/benchmarks.md for the table (one per set of compositions)")
         p.set_defaults(func=func)
         if name in ("run", "seeded"):
             p.add_argument("--chains", type=int, default=16)
