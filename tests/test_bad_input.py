@@ -63,6 +63,13 @@ SEARCH = ["search", "LJ13", "--method", "fire", "--db", "unused.db"]
         (["db", "export", "x.db", "--top", "0", "-o", "x.extxyz"], "argument --top: 0 is out of range"),
         (["db", "best", "x.db", "--top", "-3"], "argument --top: -3 is out of range"),
         (["db", "seeds", "x.db", "Ag6", "--first-seed", "-2", "-o", "x.extxyz"], "argument --first-seed: -2 is out of range"),
+        (["relax-cell", "Si512", "--rattle", "-1"], "argument --rattle: -1 is not a finite number of zero or above"),
+        (["relax-cell", "Si512", "--learning-rate", "0"], "argument --learning-rate: 0 is not a finite number above zero"),
+        (["relax-cell", "Si512", "--rule", "fire"], "argument --rule: invalid choice: 'fire'"),
+        (["relax-cell", "Si999"], "a cubic diamond cell of Si holds 8 k^3 atoms"),
+        (["relax-cell", "Ag30Cu8"], "relax-cell builds crystals of one element"),
+        (["relax-cell", "Si216", "--rule", "learned"], "too small for the learned rule over ranks"),
+        (["relax-cell", "Si512", "--rule", "learned", "--max-step", "0.1"], "--max-step: only adam and gd take step settings"),
     ],
 )
 def test_bad_arguments_are_refused_at_parsing(capsys, argv, message):

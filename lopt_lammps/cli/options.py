@@ -43,20 +43,24 @@ def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
     return parse
 
 
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
 def positive_number(text: str) -> float:
     """Argument type: a finite number above zero."""
-    value = non_negative_number(text)
-    if value == 0:
+    value = _number(text)
+    if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"{text} is not a finite number above zero")
     return value
 
 
 def non_negative_number(text: str) -> float:
     """Argument type: a finite number, zero or above."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    value = _number(text)
     if not (math.isfinite(value) and value >= 0):
         raise argparse.ArgumentTypeError(f"{text} is not a finite number of zero or above")
     return value
