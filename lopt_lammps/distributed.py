@@ -34,7 +34,7 @@ from .optimizers import Adam, GradientDescent, LearnedOptimizer, LearnedOptimize
 from .optimizers.base import UpdateRule
 from .optimizers.learned_features import coordination_within, counter_normal
 from .potentials import Potential, default_potential
-from .systems import COHESIVE_ENERGY, NEAREST_NEIGHBOUR, Scales, parse_formula, volume_per_atom
+from .systems import Scales, cohesive_energy, nearest_neighbour, parse_formula, volume_per_atom
 
 #: rules whose step treats each atom on its own -> (factory, names of their per-atom state
 #: entries, each (B, N, 3))
@@ -89,6 +89,10 @@ class Crystal:
     def edge(self) -> float:
         return self.repeats * self.lattice_constant()
 
+    def scales(self) -> Scales:
+        """The crystal's natural units, as update rules take them (like :meth:`System.scales`)."""
+        return Scales(nearest_neighbour(self.element), cohesive_energy(self.element), self.n_atoms, self.edge())
+
     def positions(self, rattle: float, seed: int) -> np.ndarray:
         """The crystal's sites (N, 3), each displaced by a Gaussian of ``rattle``
         nearest-neighbour distances per axis."""
@@ -104,6 +108,7 @@ class CellRelaxation:
     """What a distributed relaxation measured (the same on every rank, but for ``rank``)."""
 
     formula: str
+    n_atoms: int
     rule: str
     ranks: int
     evaluations: int
@@ -113,8 +118,7 @@ class CellRelaxation:
 
     @property
     def microseconds_per_atom_step(self) -> float:
-        n_atoms = Crystal.parse(self.formula).n_atoms
-        return 1e6 * self.seconds / (self.evaluations * n_atoms)
+        return 1e6 * self.seconds / (self.evaluations * self.n_atoms)
 
     def to_json(self) -> str:
         fields = {k: v for k, v in asdict(self).items() if k != "rank"}
@@ -156,12 +160,11 @@ class LearnedCellRule:
     columns = 10
 
     def __init__(self, net: LearnedOptimizerNet, crystal: Crystal, evaluations: int, seed: int):
-        length = NEAREST_NEIGHBOUR.get(crystal.element, 2.5)
-        scales = Scales(length, COHESIVE_ENERGY.get(crystal.element, 3.0), crystal.n_atoms, crystal.edge())
+        scales = crystal.scales()
         self.rule = LearnedOptimizer(net, scales, evaluations, [seed])
-        self.length, self.n_atoms, self.seed = length, crystal.n_atoms, seed
+        self.length, self.n_atoms, self.seed = scales.length, crystal.n_atoms, seed
         self.radii = np.array(net.config.coordination_radii, dtype=np.float64)
-        self.ghost_cutoff = 2 * float(self.radii.max()) * length
+        self.ghost_cutoff = 2 * float(self.radii.max()) * self.length
         if crystal.edge() <= 2 * self.ghost_cutoff:
             raise ConfigError(f"{crystal.formula}'s cell ({crystal.edge():.2f}) is too small for the learned rule over "
                               f"ranks: its edge must exceed {2 * self.ghost_cutoff:.2f}; take a larger cell")
@@ -243,7 +246,7 @@ def relax_cell(crystal: Crystal, rule_name: str, evaluations: int, rattle: float
             _write_positions(lmp, crystal, positions_out)
     finally:
         lmp.close()
-    return CellRelaxation(crystal.formula, rule_name, ranks, len(energies), energies, seconds, rank)
+    return CellRelaxation(crystal.formula, crystal.n_atoms, rule_name, ranks, len(energies), energies, seconds, rank)
 
 
 def _command(lmp: Any, command: str) -> None:

@@ -26,6 +26,16 @@ MIN_ATOMS, MAX_ATOMS = 2, 2000
 COHESIVE_ENERGY = {LJ_ELEMENT: 8.61, "Ag": 2.95, "Cu": 3.50, "Si": 4.3366}
 
 
+def nearest_neighbour(element: str) -> float:
+    """Typical nearest-neighbour distance of the element (2.5 length units if unknown)."""
+    return NEAREST_NEIGHBOUR.get(element, 2.5)
+
+
+def cohesive_energy(element: str) -> float:
+    """Magnitude of the element's bulk cohesive energy per atom (3 energy units if unknown)."""
+    return COHESIVE_ENERGY.get(element, 3.0)
+
+
 def volume_per_atom(element: str) -> float:
     """Volume per atom of the element's condensed phase (fcc; diamond for Si)."""
     try:
@@ -188,7 +198,7 @@ class System:
 
     def nearest_neighbour(self) -> float:
         """Smallest typical nearest-neighbour distance among the elements."""
-        return min(NEAREST_NEIGHBOUR.get(e, 2.5) for e in self.elements)
+        return min(nearest_neighbour(e) for e in self.elements)
 
     def cell_length(self) -> float:
         """Edge of the cubic periodic cell."""
@@ -200,7 +210,7 @@ class System:
 
     def energy_scale(self) -> float:
         """Composition-weighted cohesive energy per atom, the natural energy unit."""
-        return sum(COHESIVE_ENERGY.get(e, 3.0) * n for e, n in self.counts) / self.n_atoms
+        return sum(cohesive_energy(e) * n for e, n in self.counts) / self.n_atoms
 
     def scales(self) -> Scales:
         """The system's natural units, as update rules take them."""
