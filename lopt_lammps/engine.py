@@ -27,6 +27,7 @@ import numpy as np
 from .errors import EngineError, PotentialError, StructureError
 from .lammps_runtime import Accelerator, start_lammps
 from .lammps_arrays import ESCAPED, NON_FINITE, gather_forces, gather_positions, in_order, scatter
+from .lammps_views import Views
 from .replica_layout import QUANTUM, ReplicaLayout
 from .structures import check_positions
 from .systems import System
@@ -116,7 +117,8 @@ class BatchedEngine:
         self._cell = system.cell_length() if system.periodic else 0.0
         self._image_bits = np.array([self.lmp.extract_setting(k) for k in ("IMGMASK", "IMGMAX", "IMGBITS", "IMG2BITS")])
         self._no_image = np.zeros(0, dtype=np.int32)
-        self.lmp.set_fix_external_callback("lopt_ext", self._on_step)
+        self._views = Views(self.lmp)
+        self._views.set_fix_external_callback("lopt_ext", self._on_step)
 
     def _commands(self, commands: list[str]) -> None:
         for command in commands:
@@ -133,7 +135,7 @@ class BatchedEngine:
         return self._rows if in_order(tags, count) else np.argsort(tags[:count])
 
     def _image(self) -> np.ndarray:
-        return self.lmp.numpy.extract_atom("image") if self.system.periodic else self._no_image
+        return self._views.images(len(self._rows)) if self.system.periodic else self._no_image
 
     def _gather(self, x: np.ndarray, order: np.ndarray) -> np.ndarray:
         positions = np.empty((self.n_replicas, self.n_atoms, 3))
@@ -155,8 +157,8 @@ class BatchedEngine:
         order = self._order(tags)
         forces = np.empty((self.n_replicas, self.n_atoms, 3))
         energies = np.empty(self.n_replicas)
-        per_atom = self.lmp.numpy.extract_compute("lopt_pe", 1, 1)
-        if not gather_forces(self.lmp.numpy.extract_atom("f"), per_atom, order, forces, energies):
+        count = len(self._rows)
+        if not gather_forces(self._views.forces(count), self._views.compute_per_atom("lopt_pe", count), order, forces, energies):
             bad = ~(np.isfinite(energies) & np.isfinite(forces).all(axis=(1, 2)))
             raise EngineError(
                 f"LAMMPS returned non-finite energy or forces for replica(s) "
@@ -165,7 +167,7 @@ class BatchedEngine:
             )
         return self._gather(x, order), forces, energies, order
 
-    def _on_step(self, _caller: object, _step: int, _nlocal: int, tags: np.ndarray, x: np.ndarray, fext: np.ndarray) -> None:
+    def _on_step(self, tags: np.ndarray, x: np.ndarray, fext: np.ndarray) -> None:
         """The ``fix external`` callback: dispatch to the active handler."""
         fext[:] = 0.0
         if self._handler is not None and not self._stop:

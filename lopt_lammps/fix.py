@@ -60,8 +60,10 @@ def _advance(x, new_x, f, e, active, max_displacement, evaluations, best_energy,
     """One step's bookkeeping, per replica: count the evaluation and keep the best point of
     active replicas (``better``: improved now), the next positions ``out`` (the rule's,
     capped per atom; unchanged for inactive replicas or a non-finite proposal, flagged in
-    ``finite``), the squared force norm and the largest squared distance from the centre."""
+    ``finite``), the squared force norm and the largest squared distance from the centre.
+    Returns how many replicas improved and how many active ones proposed non-finite positions."""
     n_replicas, n_atoms, _ = x.shape
+    n_better = n_broken = 0
     for b in range(n_replicas):
         if active[b]:
             evaluations[b] += 1
@@ -93,6 +95,9 @@ def _advance(x, new_x, f, e, active, max_displacement, evaluations, best_energy,
             else:
                 out[b, i] = x[b, i]
         spread2[b] = spread
+        n_better += better[b]
+        n_broken += active[b] and not finite[b]
+    return n_better, n_broken
 
 
 @dataclass
@@ -172,12 +177,15 @@ class OptimizerFix:
         out = np.empty_like(x)
         better, finite = np.empty(b, dtype=bool), np.empty(b, dtype=bool)
         force2, spread2 = np.empty(b), np.empty(b)
-        _advance(x, np.asarray(new_x, dtype=np.float64), f, e, active, float(self.max_displacement), self.evaluations,
-                 self.best_energy, self.best_positions, self.best_evaluation, out, better, finite, force2, spread2)
-        improved = np.flatnonzero(better)
-        self.trace.record(improved.tolist(), self.evaluations[improved].tolist(), e[improved].tolist())
-        for replica in np.flatnonzero(~finite & active).tolist():
-            self.stopped[replica] = "non-finite step"
+        n_better, n_broken = _advance(x, np.asarray(new_x, dtype=np.float64), f, e, active, float(self.max_displacement),
+                                      self.evaluations, self.best_energy, self.best_positions, self.best_evaluation, out,
+                                      better, finite, force2, spread2)
+        if n_better:
+            improved = np.flatnonzero(better)
+            self.trace.record(improved.tolist(), self.evaluations[improved].tolist(), e[improved].tolist())
+        if n_broken:
+            for replica in np.flatnonzero(~finite & active).tolist():
+                self.stopped[replica] = "non-finite step"
         restarted = self._relaxed(force2, active)
         if restarted.any():
             replicas = np.flatnonzero(restarted).tolist()

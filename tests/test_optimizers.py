@@ -23,6 +23,10 @@ from lopt_lammps.optimizers import (
     cap_step,
     reset_replicas,
 )
+from lopt_lammps.optimizers.learned import log1p_nonnegative
+from lopt_lammps.optimizers.learned_features import counter_normal
+from lopt_lammps.optimizers.network import VECTORS
+from lopt_lammps.optimizers.network_kernel import mlp
 from lopt_lammps.structures import random_batch
 from lopt_lammps.systems import System
 
@@ -138,7 +142,7 @@ def _zero_noise(net: LearnedOptimizerNet) -> LearnedOptimizerNet:
     with torch.no_grad():
         copy.theta.copy_(net.theta)
         copy.theta[4] = 0.0
-        _, layers = copy._layers(copy.theta[None])
+        _, layers = copy.layers(copy.theta[None])
         if net.config.variant == "equivariant":
             layers[-1][0][0, :, 4] = 0.0
             layers[-1][1][0, 4] = 0.0
@@ -270,3 +274,49 @@ def test_a_learned_step_is_the_same_freshly_compiled_and_from_the_cache(tmp_path
     fresh = run()
     assert any(tmp_path.rglob("*.nbi")), "the first run should have filled numba's cache"
     assert run() == fresh
+
+
+def _torch_mlp(net: LearnedOptimizerNet, rows: torch.Tensor) -> torch.Tensor:
+    """The network's MLP written with torch's own operations, as a reference."""
+    _, layers = net.layers(net.theta.detach()[None].to(torch.float64))
+    for i, (w, b) in enumerate(layers):
+        rows = rows @ w[0] + b[0]
+        if i < len(layers) - 1:
+            rows = torch.nn.functional.silu(rows)
+    return rows
+
+
+@pytest.mark.parametrize("variant", ["equivariant", "per_coordinate"])
+def test_the_compiled_network_computes_the_mlp_and_ignores_its_batch(variant):
+    net = _trained_like(variant)
+    sizes = np.array(net.config.layer_sizes, dtype=np.int64)
+    rows = (np.random.default_rng(3).normal(size=(150, sizes[0])) * 4).astype(np.float32)
+    theta = net.theta.detach().to(torch.float32).numpy()[None].copy()
+    out = np.empty((150, sizes[-1]), dtype=np.float32)
+    mlp(rows, theta, len(VECTORS), sizes, out)
+    expected = _torch_mlp(net, torch.from_numpy(rows).to(torch.float64)).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4 * np.abs(expected).max())
+    # a row's numbers are the same in any batch: alone, or in another group of a per-group run
+    alone = np.empty((7, sizes[-1]), dtype=np.float32)
+    mlp(rows[40:47].copy(), theta, len(VECTORS), sizes, alone)
+    np.testing.assert_array_equal(alone, out[40:47])
+    grouped = np.empty_like(out)
+    other = theta + np.float32(0.01)
+    mlp(rows, np.concatenate([other, theta, other]), len(VECTORS), sizes, grouped)
+    np.testing.assert_array_equal(grouped[50:100], out[50:100])
+    assert np.abs(grouped[:50] - out[:50]).max() > 1e-4
+
+
+def test_log1p_of_nonnegative_numbers_is_accurate():
+    x = np.concatenate([[0.0], 10.0 ** np.linspace(-12, 4, 20001)]).astype(np.float32)
+    exact = np.log1p(x.astype(np.float64))
+    ulps = np.abs(log1p_nonnegative(x) - exact) / np.maximum(np.spacing(exact.astype(np.float32)), 1e-45)
+    assert ulps.max() < 4
+
+
+def test_counter_noise_is_standard_normal_and_counter_based():
+    draws = counter_normal(np.array([3, 4]), np.array([7, 7]), 20001)
+    assert draws.shape == (2, 20001) and draws.dtype == np.float32
+    assert abs(draws.mean()) < 0.02 and abs(draws.std() - 1) < 0.02
+    assert abs(np.corrcoef(draws[0, :10000], draws[0, 10001:20001])[0, 1]) < 0.05  # cosines and sines independent
+    np.testing.assert_array_equal(counter_normal(np.array([4]), np.array([7]), 20001)[0], draws[1])

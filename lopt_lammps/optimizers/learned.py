@@ -9,7 +9,7 @@ estimate of its magnitude (Adam-style bias corrected). Each step it builds
   ago that best was found;
 * vectors: force and momenta normalised by the RMS force, and a Gaussian noise direction;
 
-and the network (:mod:`.network`) turns them into a step of at most ``max_step``
+and the network (:mod:`.network`, compiled in :mod:`.network_kernel`) turns them into a step of at most ``max_step``
 nearest-neighbour distances per atom. Lengths are measured in the system's
 nearest-neighbour distance and energies in its cohesive energy, so one network serves
 Lennard-Jones, metals and silicon alike.
@@ -25,9 +25,23 @@ from ..systems import Scales
 from .base import State
 from .learned_features import coordination, counter_normal, displace, features
 from .network import VECTORS, LearnedOptimizerNet
+from .network_kernel import mlp
 
 #: the rule's state entries, in the order the compiled features take them
 _STATE = ("m", "v", "t", "best", "since_best", "calls")
+
+
+def log1p_nonnegative(x: np.ndarray) -> np.ndarray:
+    """log(1 + x) for x >= 0, vectorised (numpy's log1p runs one number at a time): the
+    logarithm of u = 1 + x less the first-order effect of u's rounding, (u - 1 - x) / u."""
+    one = x.dtype.type(1)
+    u = x + one
+    error = u - one
+    error -= x
+    error /= u
+    out = np.log(u, out=u)
+    out -= error
+    return out
 
 
 class LearnedOptimizer:
@@ -37,8 +51,9 @@ class LearnedOptimizer:
     ``theta`` optionally gives each replica its own parameters (B, P); ``seeds`` (one per
     replica) fix each replica's noise: it depends only on the seed and the replica's own
     step count (``calls`` in the state, which survives restarts), never on other replicas.
-    The rule takes the network's parameters as they are when it is built. Features are
-    compiled (:mod:`.learned_features`); the network runs in single precision.
+    The rule takes the network's parameters as they are when it is built. Features and
+    network are compiled (:mod:`.learned_features`, :mod:`.network_kernel`); the network
+    runs in single precision.
     """
 
     name = "learned"
@@ -51,8 +66,11 @@ class LearnedOptimizer:
         self.scales = scales
         self.budget = max(1, int(budget))
         self.theta = theta
-        with torch.no_grad():  # the network's parameters as they are now, in single precision
-            self._weights = net.weights(theta, torch.float32)
+        with torch.no_grad():  # the network's parameters as they are now, in single precision, one set per row
+            weights = net.theta if theta is None else theta
+            self._theta = np.ascontiguousarray(weights.reshape(-1, net.n_params).to(torch.float32).numpy())
+        self._skip = self._theta[:, : len(VECTORS)]
+        self._sizes = np.array(self.config.layer_sizes, dtype=np.int64)
         self.seeds = np.asarray(seeds, dtype=np.int64)
         self._params = (float(scales.length), float(scales.energy), float(scales.n_atoms), float(scales.cell or 0.0),
                         float(self.budget), float(self.config.second_moment_decay))
@@ -89,19 +107,24 @@ class LearnedOptimizer:
             coordination(x, self._params[0], self._params[3], self._radii, cn)
         features(f, np.asarray(e, dtype=np.float64), cn, tuple(state[k] for k in _STATE), tuple(new[k] for k in _STATE),
                  noise, self._params, self._decays, magnitudes, invariants, vectors)
-        invariants[..., :5] = np.log1p(magnitudes, out=magnitudes)  # vectorised: log1p is costly one by one
+        invariants[..., :5] = log1p_nonnegative(magnitudes)
         return invariants, vectors, new
 
     def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray, cn: np.ndarray | None = None,
              noise: np.ndarray | None = None) -> tuple[np.ndarray, State]:
         """The rule's step; ``cn`` and ``noise`` as for :meth:`features`."""
         invariants, vectors, state = self.features(state, x, f, e, cn, noise)
-        with torch.no_grad():
-            if self.config.variant == "equivariant":  # the step is the vectors weighted by the network's coefficients
-                coefficients = self.net.coefficients(torch.from_numpy(invariants), self._weights).numpy()
-            else:  # the network's output is the step direction itself
-                vectors = self.net.direction(torch.from_numpy(invariants), torch.from_numpy(vectors), self._weights).numpy()[..., None]
-                coefficients = np.ones((*vectors.shape[:2], 1), dtype=np.float32)
+        b, n, n_vectors = vectors.shape[0], vectors.shape[1], len(VECTORS)
+        if self.config.variant == "equivariant":  # the step is the vectors weighted by the network's coefficients
+            out = np.empty((b * n, n_vectors), dtype=np.float32)
+            mlp(invariants.reshape(b * n, -1), self._theta, n_vectors, self._sizes, out)
+            coefficients = out.reshape(b, n, n_vectors) + self._skip[:, None, :]
+        else:  # the network sees each coordinate's invariants and vector entries, and gives the step along it
+            rows = np.concatenate([np.broadcast_to(invariants[:, :, None, :], (b, n, 3, invariants.shape[2])), vectors], axis=3)
+            out = np.empty((b * n * 3, 1), dtype=np.float32)
+            mlp(rows.reshape(b * n * 3, -1), self._theta, n_vectors, self._sizes, out)
+            vectors = ((vectors * self._skip[:, None, None, :]).sum(axis=3) + out.reshape(b, n, 3))[..., None]
+            coefficients = np.ones((b, n, 1), dtype=np.float32)
         length = self.scales.length
         out = np.empty_like(x)
         displace(x, vectors, coefficients, self.config.step_scale * length, self.config.max_step * length, out)

@@ -50,12 +50,15 @@ def _uniforms(seeds, steps, u):
 def counter_normal(seeds: np.ndarray, steps: np.ndarray, count: int) -> np.ndarray:
     """Standard normal numbers (B, count), single precision, that depend only on each
     replica's seed and step: a counter-based generator (splitmix64 hashing of seed, step and
-    element index, then Box-Muller), so a replica's noise never depends on its batch.
-    The transcendental functions run vectorised (numpy), element by element alike."""
-    u = np.empty((2, len(seeds), count))
+    element index, then Box-Muller, both of whose numbers are used: element k < count/2 is
+    the cosine of pair k, the rest the sines), so a replica's noise never depends on its
+    batch. The transcendental functions run vectorised (numpy), element by element alike."""
+    pairs = (count + 1) // 2
+    u = np.empty((2, len(seeds), pairs))
     _uniforms(seeds, steps, u)
     radius = np.sqrt(-2.0 * np.log(u[0])).astype(np.float32)
-    return radius * np.cos((2.0 * np.pi * u[1]).astype(np.float32))
+    angle = (2.0 * np.pi * u[1]).astype(np.float32)
+    return np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=1)[:, :count]
 
 
 #: the coordination sums run over a multiple of this many atoms (the vector loops then have no

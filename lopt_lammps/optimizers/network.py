@@ -14,7 +14,9 @@ zero, so an untrained network takes momentum steps like a well-tuned heavy-ball/
 optimizer (the skip coefficients were chosen on training-type tasks, see docs).
 
 All weights live in one flat vector ``theta``, so evolution strategies can perturb it and
-a batch of replicas can each use its own parameters (``theta`` of shape (B, P)).
+a batch of replicas can each use its own parameters (``theta`` of shape (B, P)). This
+module holds the parameters, their layout and their checkpoints; the network is evaluated
+compiled (:mod:`.network_kernel`, called by :class:`.LearnedOptimizer`).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ VERSION = 1
 VECTORS = ("force", "momentum_fast", "momentum_mid", "momentum_slow", "noise")
 
 #: skip coefficients (B, K) and the layers [(W (B, in, out), b (B, out)), ...] of parameters (B, P)
-Weights = tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]
+Layers = tuple[torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,10 @@ class LearnedOptimizerNet(nn.Module):
         scale[: len(VECTORS)] = skip
         return scale
 
-    def _layers(self, theta: torch.Tensor) -> Weights:
-        """Split (B, P) parameters into skip (B, K) and per-layer (B, in, out), (B, out)."""
+    def layers(self, theta: torch.Tensor) -> Layers:
+        """Split (B, P) parameters into skip (B, K) and per-layer (B, in, out), (B, out)
+        (views: writing to them writes to ``theta``). The compiled network
+        (:mod:`.network_kernel`) reads ``theta`` in this layout."""
         n_vec = len(VECTORS)
         skip = theta[:, :n_vec]
         offset = n_vec
@@ -127,46 +131,6 @@ class LearnedOptimizerNet(nn.Module):
             offset += n_out
             layers.append((w, b))
         return skip, layers
-
-    @staticmethod
-    def _mlp(x: torch.Tensor, layers: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
-        """x (B, M, in) through layers (B, in, out) -> (B, M, out); B = 1 weights are shared.
-
-        One matrix product per replica (never one folding replicas together), so a
-        replica's output does not depend on the batch it is in.
-        """
-        batch = x.shape[0]
-        for i, (w, b) in enumerate(layers):
-            x = torch.baddbmm(b[:, None, :], x, w.expand(batch, -1, -1))  # the bias broadcasts
-            if i < len(layers) - 1:
-                x = torch.nn.functional.silu(x)
-        return x
-
-    def weights(self, theta: torch.Tensor | None = None, dtype: torch.dtype = torch.float32) -> Weights:
-        """Skip coefficients and layers of ``theta`` (P,) or (B, P) in ``dtype``, default the network's own."""
-        theta = (self.theta if theta is None else theta).to(dtype)
-        return self._layers(theta[None] if theta.dim() == 1 else theta)
-
-    def coefficients(self, invariants: torch.Tensor, weights: Weights) -> torch.Tensor:
-        """``equivariant``: the weight (B, N, K) of each vector in an atom's step."""
-        skip, layers = weights
-        return self._mlp(invariants, layers) + skip[:, None, :]
-
-    def direction(self, invariants: torch.Tensor, vectors: torch.Tensor, weights: Weights) -> torch.Tensor:
-        """Step direction (B, N, 3) in units of ``step_scale`` nearest-neighbour distances,
-        from ``invariants`` (B, N, F) and ``vectors`` (B, N, 3, K)."""
-        if self.config.variant == "equivariant":
-            return (vectors @ self.coefficients(invariants, weights)[..., None])[..., 0]
-        b, n, _ = invariants.shape
-        skip, layers = weights
-        linear = (vectors * skip[:, None, None, :]).sum(-1)
-        per_coordinate = torch.cat([invariants[:, :, None, :].expand(b, n, 3, -1), vectors], dim=-1)
-        out = self._mlp(per_coordinate.reshape(b, n * 3, -1), layers)
-        return linear + out.reshape(b, n, 3)
-
-    def forward(self, invariants: torch.Tensor, vectors: torch.Tensor, theta: torch.Tensor | None = None) -> torch.Tensor:
-        """:meth:`direction` with parameters ``theta`` (P,) or (B, P), default the network's own."""
-        return self.direction(invariants, vectors, self.weights(theta, invariants.dtype))
 
     # -- checkpoints --------------------------------------------------------------------
 
