@@ -56,14 +56,17 @@ class Trace:
 
 @numba.njit(cache=True, error_model="numpy")
 def _advance(x, new_x, f, e, active, max_displacement, evaluations, best_energy, best_positions, best_evaluation,
-             out, better, finite, force2, spread2):
+             restarted_at, relax_force2, relax_after, check_all, containment2, out, better, finite, relaxed, due):
     """One step's bookkeeping, per replica: count the evaluation and keep the best point of
     active replicas (``better``: improved now), the next positions ``out`` (the rule's,
     capped per atom; unchanged for inactive replicas or a non-finite proposal, flagged in
-    ``finite``), the squared force norm and the largest squared distance from the centre.
-    Returns how many replicas improved and how many active ones proposed non-finite positions."""
+    ``finite``), whether the relaxation is over (``relaxed``: squared force norm below
+    ``relax_force2``, or ``relax_after`` >= 0 evaluations since ``restarted_at``) and whether
+    to test for dissociation (``due``: ``check_all``, or spread from the centre beyond
+    ``containment2`` squared). Returns the counts of improved, non-finite, relaxed and due replicas."""
     n_replicas, n_atoms, _ = x.shape
-    n_better = n_broken = 0
+    n_better = n_broken = n_relaxed = n_due = 0
+    centre = np.zeros(3)
     for b in range(n_replicas):
         if active[b]:
             evaluations[b] += 1
@@ -76,28 +79,30 @@ def _advance(x, new_x, f, e, active, max_displacement, evaluations, best_energy,
         for i in range(n_atoms):
             for axis in range(3):
                 finite[b] = finite[b] and np.isfinite(new_x[b, i, axis])
-        ff = 0.0
-        centre = np.zeros(3)
+        force2 = 0.0
+        centre[:] = 0.0
         for i in range(n_atoms):
             for axis in range(3):
-                ff += f[b, i, axis] * f[b, i, axis]
+                force2 += f[b, i, axis] * f[b, i, axis]
                 centre[axis] += x[b, i, axis]
-        force2[b] = ff
         centre /= n_atoms
-        spread = 0.0
+        spread2 = 0.0
         for i in range(n_atoms):
             d0, d1, d2 = x[b, i, 0] - centre[0], x[b, i, 1] - centre[1], x[b, i, 2] - centre[2]
-            spread = max(spread, d0 * d0 + d1 * d1 + d2 * d2)
+            spread2 = max(spread2, d0 * d0 + d1 * d1 + d2 * d2)
             if active[b] and finite[b]:
                 s0, s1, s2 = new_x[b, i, 0] - x[b, i, 0], new_x[b, i, 1] - x[b, i, 1], new_x[b, i, 2] - x[b, i, 2]
                 scale = atom_scale(s0, s1, s2, max_displacement)
                 out[b, i, 0], out[b, i, 1], out[b, i, 2] = x[b, i, 0] + s0 * scale, x[b, i, 1] + s1 * scale, x[b, i, 2] + s2 * scale
             else:
                 out[b, i] = x[b, i]
-        spread2[b] = spread
+        relaxed[b] = active[b] and (force2 < relax_force2 or (relax_after >= 0 and evaluations[b] - restarted_at[b] >= relax_after))
+        due[b] = active[b] and not relaxed[b] and (check_all or spread2 > containment2)
         n_better += better[b]
         n_broken += active[b] and not finite[b]
-    return n_better, n_broken
+        n_relaxed += relaxed[b]
+        n_due += due[b]
+    return n_better, n_broken, n_relaxed, n_due
 
 
 @dataclass
@@ -141,26 +146,6 @@ class OptimizerFix:
             mask[replica] = False
         return mask
 
-    def _due_for_check(self, spread2: np.ndarray) -> np.ndarray:
-        """Replicas (B,) to test for dissociation now: all every ``check_every`` steps, else
-        those spread beyond ``containment_radius`` (a cheap test, every step)."""
-        if self.steps % self.check_every == 0:
-            return np.ones(self.n_replicas, dtype=bool)
-        if self.containment_radius is None:
-            return np.zeros(self.n_replicas, dtype=bool)
-        return spread2 > self.containment_radius**2
-
-    def _relaxed(self, force2: np.ndarray, active: np.ndarray) -> np.ndarray:
-        """Replicas (B,) whose relaxation is over: forces converged, or relaxed for too long."""
-        done = np.zeros(self.n_replicas, dtype=bool)
-        if self.on_relaxed is None:
-            return done
-        if self.converged_force is not None:
-            done |= force2 < self.converged_force**2
-        if self.max_relaxation is not None:
-            done |= self.evaluations - self.restarted_at >= self.max_relaxation
-        return done & active
-
     def __call__(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> np.ndarray:
         active = self.active
         self.steps += 1
@@ -175,34 +160,37 @@ class OptimizerFix:
         new_x, self.state = self.rule.step(self.state, x, f, e)
         b = self.n_replicas
         out = np.empty_like(x)
-        better, finite = np.empty(b, dtype=bool), np.empty(b, dtype=bool)
-        force2, spread2 = np.empty(b), np.empty(b)
-        n_better, n_broken = _advance(x, np.asarray(new_x, dtype=np.float64), f, e, active, float(self.max_displacement),
-                                      self.evaluations, self.best_energy, self.best_positions, self.best_evaluation, out,
-                                      better, finite, force2, spread2)
+        better, finite, relaxed, due = (np.empty(b, dtype=bool) for _ in range(4))
+        relaxing, dissociating = self.on_relaxed is not None, self.dissociated is not None
+        relax_force2 = float(self.converged_force) ** 2 if relaxing and self.converged_force is not None else -1.0
+        relax_after = int(self.max_relaxation) if relaxing and self.max_relaxation is not None else -1
+        containment2 = float(self.containment_radius) ** 2 if dissociating and self.containment_radius is not None else np.inf
+        counts = _advance(x, np.asarray(new_x, dtype=np.float64), f, e, active, float(self.max_displacement), self.evaluations,
+                          self.best_energy, self.best_positions, self.best_evaluation, self.restarted_at, relax_force2,
+                          relax_after, dissociating and self.steps % self.check_every == 0, containment2,
+                          out, better, finite, relaxed, due)
+        n_better, n_broken, n_relaxed, n_due = counts
         if n_better:
             improved = np.flatnonzero(better)
             self.trace.record(improved.tolist(), self.evaluations[improved].tolist(), e[improved].tolist())
         if n_broken:
             for replica in np.flatnonzero(~finite & active).tolist():
                 self.stopped[replica] = "non-finite step"
-        restarted = self._relaxed(force2, active)
-        if restarted.any():
-            replicas = np.flatnonzero(restarted).tolist()
+        restarted = relaxed
+        if n_relaxed:
+            replicas = np.flatnonzero(relaxed).tolist()
             out[replicas] = self.on_relaxed(replicas, x, e)
-        due = self._due_for_check(spread2) & active & ~restarted if self.dissociated is not None else None
-        if due is not None and due.any():
-            broken = np.flatnonzero(self.dissociated(x) & due).tolist()
-            if broken:
-                self.dissociations += [(int(r), int(self.evaluations[r])) for r in broken]
-                if self.on_dissociated is None:
-                    for r in broken:
-                        self.stopped[int(r)] = "dissociated"
-                    out[broken] = x[broken]
-                else:
-                    out[broken] = self.on_dissociated(broken, x)
-                    restarted[broken] = True
-        if restarted.any():
+        broken = np.flatnonzero(self.dissociated(x) & due).tolist() if n_due else []
+        if broken:
+            self.dissociations += [(int(r), int(self.evaluations[r])) for r in broken]
+            if self.on_dissociated is None:
+                for r in broken:
+                    self.stopped[int(r)] = "dissociated"
+                out[broken] = x[broken]
+            else:
+                out[broken] = self.on_dissociated(broken, x)
+                restarted[broken] = True
+        if n_relaxed or (broken and self.on_dissociated is not None):
             self.restarted_at[restarted] = self.evaluations[restarted]
             # the new structures' forces are unknown until evaluated: their state starts from zeros
             self.state = reset_replicas(self.rule, self.state, restarted, out, np.zeros_like(f), e)
