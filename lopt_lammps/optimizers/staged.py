@@ -15,8 +15,18 @@ import numpy as np
 from .base import State, UpdateRule, reset_replicas
 
 
-def _split(state: State, prefix: str) -> State:
-    return {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
+_FIRST, _POLISH = "first.", "polish."
+
+
+def _split(state: State) -> tuple[State, State]:
+    """The two rules' states out of the joint one (one pass over its entries)."""
+    first, polish = {}, {}
+    for key, value in state.items():
+        if key.startswith(_FIRST):
+            first[key[len(_FIRST):]] = value
+        elif key.startswith(_POLISH):
+            polish[key[len(_POLISH):]] = value
+    return first, polish
 
 
 def _join(prefix: str, state: State) -> State:
@@ -38,13 +48,13 @@ class Staged:
     @property
     def persistent(self) -> tuple[str, ...]:
         """What a restart keeps: the persistent entries of both rules."""
-        return tuple(f"{prefix}{key}" for prefix, rule in (("first.", self.first), ("polish.", self.polish))
+        return tuple(f"{prefix}{key}" for prefix, rule in ((_FIRST, self.first), (_POLISH, self.polish))
                      for key in getattr(rule, "persistent", ()))
 
     def init(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> State:
         return {
-            **_join("first.", self.first.init(x, f, e)),
-            **_join("polish.", self.polish.init(x, f, e)),
+            **_join(_FIRST, self.first.init(x, f, e)),
+            **_join(_POLISH, self.polish.init(x, f, e)),
             "count": np.zeros(x.shape[0], dtype=np.int64),
             "best_energy": np.full(x.shape[0], np.inf),
             "best_positions": x.copy(),
@@ -56,11 +66,12 @@ class Staged:
         better = first_stage & (e < state["best_energy"])
         best_energy = np.where(better, e, state["best_energy"])
         best_positions = np.where(better[:, None, None], x, state["best_positions"])
-        first_x, first_state = self.first.step(_split(state, "first."), x, f, e)
-        polish_x, polish_state = self.polish.step(_split(state, "polish."), x, f, e)
+        first_state, polish_state = _split(state)
+        first_x, first_state = self.first.step(first_state, x, f, e)
+        polish_x, polish_state = self.polish.step(polish_state, x, f, e)
         switching = count == self.steps
         if switching.any():  # the polish starts afresh from the first stage's lowest point
             polish_state = reset_replicas(self.polish, polish_state, switching, best_positions, np.zeros_like(f), best_energy)
         new_x = np.where(switching[:, None, None], best_positions, np.where(first_stage[:, None, None], first_x, polish_x))
-        return new_x, {**_join("first.", first_state), **_join("polish.", polish_state), "count": count,
+        return new_x, {**_join(_FIRST, first_state), **_join(_POLISH, polish_state), "count": count,
                        "best_energy": best_energy, "best_positions": best_positions}
