@@ -28,6 +28,7 @@ from typing import Any, Callable
 import numba
 import numpy as np
 
+from .lammps_views import Views
 from .optimizers.base import State, UpdateRule, atom_scale, reset_replicas
 
 #: on_relaxed(replicas, positions, energies) -> next positions of those replicas
@@ -209,21 +210,23 @@ def attach(lmp: Any, rule: UpdateRule, budget: int, max_displacement: float, gro
     lmp.command(f"fix {fix_id}_tally {group} ave/atom 1 1 1 c_{fix_id}_pe")
     lmp.command(f"fix {fix_id} {group} external pf/callback 1 1")
     mask_bit = None
+    views = Views(lmp)
 
-    def callback(_caller: object, _step: int, nlocal: int, tags: np.ndarray, x: np.ndarray, fext: np.ndarray) -> None:
+    def callback(tags: np.ndarray, x: np.ndarray, fext: np.ndarray) -> None:
         nonlocal mask_bit
+        nlocal = len(tags)
         fext[:] = 0.0
         if mask_bit is None:
             groups = lmp.available_ids("group")
             mask_bit = 1 << groups.index(group)
-        in_group = (lmp.numpy.extract_atom("mask")[:nlocal] & mask_bit) != 0
-        order = np.argsort(tags[:nlocal])
+        in_group = (views.masks(nlocal) & mask_bit) != 0
+        order = np.argsort(tags)
         order = order[in_group[order]]
-        forces = lmp.numpy.extract_atom("f")[:nlocal][order]
-        energy = lmp.numpy.extract_compute(f"{fix_id}_pe", 1, 1)[:nlocal][order].sum()
-        new = tracker(x[order][None], np.array(forces)[None], np.array([energy]))
+        forces = views.forces(nlocal)[order]
+        energy = views.compute_per_atom(f"{fix_id}_pe", nlocal)[order].sum()
+        new = tracker(x[order][None], forces[None], np.array([energy]))
         x[order] = new[0]
 
-    lmp.set_fix_external_callback(fix_id, callback)
-    tracker.lammps_callback = callback  # keep the ctypes callback alive with the tracker
+    views.set_fix_external_callback(fix_id, callback)
+    tracker.lammps_views = views  # keeps the ctypes callback alive with the tracker
     return tracker

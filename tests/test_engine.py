@@ -164,3 +164,32 @@ def test_a_replica_computes_the_same_bits_in_any_batch(formula, boundary):
         e9, f9 = batch.energy_forces(x)
     assert e1[0] == e9[7]
     assert np.array_equal(f1[0], f9[7])
+
+
+def test_array_views_follow_lammps_when_its_arrays_grow():
+    from lopt_lammps.lammps_runtime import start_lammps
+    from lopt_lammps.lammps_views import Views
+
+    lmp = start_lammps()
+    try:
+        for command in ["units lj", "atom_style atomic", "atom_modify map array", "region box block 0 20 0 20 0 20",
+                        "create_box 1 box", "create_atoms 1 single 1 1 1", "mass 1 1", "pair_style lj/cut 2.5",
+                        "pair_coeff * * 1 1", "compute pe all pe/atom", "fix tally all ave/atom 1 1 1 c_pe",
+                        "fix ext all external pf/callback 1 1"]:
+            lmp.command(command)
+        views = Views(lmp)
+        seen = []
+        views.set_fix_external_callback("ext", lambda tags, x, fext: seen.append((tags.copy(), x.copy())))
+        lmp.command("run 0 post no")
+        assert views.positions(1).shape == (1, 3)
+        lmp.command("create_atoms 1 random 5000 7 NULL overlap 0.8")  # LAMMPS grows (moves) its arrays
+        lmp.command("run 0 post no")
+        n = lmp.get_natoms()
+        np.testing.assert_array_equal(views.positions(n), lmp.numpy.extract_atom("x")[:n])
+        np.testing.assert_array_equal(views.forces(n), lmp.numpy.extract_atom("f")[:n])
+        np.testing.assert_array_equal(views.ids(n), lmp.numpy.extract_atom("id")[:n])
+        np.testing.assert_array_equal(views.compute_per_atom("pe", n), lmp.numpy.extract_compute("pe", 1, 1)[:n])
+        assert len(seen[0][0]) == 1 and len(seen[-1][0]) == n
+        np.testing.assert_array_equal(seen[-1][1], lmp.numpy.extract_atom("x")[:n])
+    finally:
+        lmp.close()
