@@ -6,7 +6,9 @@ the gradient estimates of the two halves of the antithetic pairs (two independen
 estimates at the same parameters), the gradient norm, and the parameters' drift against
 the distance Adam drifts on pure noise. Where the estimate is noise, the cosine scatters
 around 0 with a spread of about 1/sqrt(d) for d parameters; a signal shows as a mean
-cosine clearly above that. Runs resume from ``OUT/<config>`` (delete it to rerun).
+cosine clearly above that. The sign-flip test pools all pairs of an iteration (see
+:func:`lopt_lammps.metatrain.trainers.sign_flip_p`); its p-values are combined over the
+iterations (Fisher). Runs resume from ``OUT/<config>`` (delete it to rerun).
 
 Usage: ``python benchmarks/es_signal.py [--configs workflows/config/metatrain-hops.yaml ...]
 [--iterations 4] [--workers 2] [--json] [--no-write]``.
@@ -22,11 +24,17 @@ from pathlib import Path
 
 import numpy as np
 from _report import machine, publish
+from scipy.stats import chi2
 
 from lopt_lammps.metatrain import TrainConfig, train_parallel
 from lopt_lammps.metatrain.learners import make_learner
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def fisher_combined(p_values: list[float]) -> float:
+    """Fisher's combination of independent p-values (one per iteration)."""
+    return float(chi2.sf(-2 * np.log(p_values).sum(), 2 * len(p_values)))
 
 
 def signal_row(config_path: Path, iterations: int, workers: int, out: Path) -> dict:
@@ -36,13 +44,14 @@ def signal_row(config_path: Path, iterations: int, workers: int, out: Path) -> d
     train_parallel(config, folder, n_workers=workers)
     history = json.loads((folder / "history.json").read_text())
     cosines = np.array([h["gradient_cosine_halves"] for h in history])
+    p_values = [h["gradient_signal_p"] for h in history]
     n_params = make_learner(config).initial().numel()
     half = 1.96 * cosines.std(ddof=1) / math.sqrt(len(cosines)) if len(cosines) > 1 else float("nan")
     return {"config": str(config_path.relative_to(ROOT)) if config_path.is_relative_to(ROOT) else str(config_path),
             "learner": config.learner, "trainer": config.trainer, "parameters": n_params, "pairs": config.pairs,
             "tasks_per_iteration": config.tasks_per_iteration, "iterations": len(history),
             "cosines": cosines.round(4).tolist(), "mean_cosine": float(cosines.mean()), "mean_cosine_interval": half,
-            "noise_spread": 1 / math.sqrt(n_params),
+            "noise_spread": 1 / math.sqrt(n_params), "sign_flip_p": p_values, "combined_p": fisher_combined(p_values),
             "drift_over_random_walk": history[-1]["drift"] / history[-1]["random_walk"]}
 
 
@@ -62,16 +71,19 @@ def main() -> None:
         f"Measured on {machine()}. The first iterations of each training configuration; per",
         "iteration, the cosine between the gradient estimates of the two halves of the antithetic",
         "pairs (independent estimates at the same parameters). Pure noise gives cosines around 0 with a",
-        "spread of about 1/sqrt(d) for d parameters; drift: distance from the start over the distance",
-        "Adam drifts on pure noise.",
+        "spread of about 1/sqrt(d) for d parameters. Sign-flip p: per iteration, how often the",
+        "pairs' estimates summed with random signs are longer than as observed (all pairs pooled;",
+        "no signal: p uniform), and Fisher's combination over the iterations. Drift: distance from",
+        "the start over the distance Adam drifts on pure noise.",
         "",
-        "| configuration | learner | parameters d | pairs | tasks / iteration | cosines per iteration | mean (95 %) | 1/sqrt(d) | drift / noise drift |",
-        "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+        "| configuration | learner | parameters d | pairs | tasks / iteration | cosines per iteration | mean (95 %) | 1/sqrt(d) | sign-flip p per iteration | combined p | drift / noise drift |",
+        "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: |",
     ]
     for r in rows:
         lines.append(f"| `{r['config']}` | {r['learner']} ({r['trainer']}) | {r['parameters']} | {r['pairs']} | "
                      f"{r['tasks_per_iteration']} | {', '.join(f'{c:.2f}' for c in r['cosines'])} | "
                      f"{r['mean_cosine']:.2f} ± {r['mean_cosine_interval']:.2f} | {r['noise_spread']:.2f} | "
+                     f"{', '.join(f'{p:.2f}' for p in r['sign_flip_p'])} | {r['combined_p']:.3f} | "
                      f"{r['drift_over_random_walk']:.2f} |")
     publish("es-signal", lines, rows, not args.no_write, args.json)
 

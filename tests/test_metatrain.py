@@ -130,3 +130,14 @@ def test_silicon_tasks_are_periodic_cells():
     dist = TaskDistribution(families=(("Si", 32, 56),), held_out=("Si64",))
     assert {t.boundary for t in dist.sample(0, 0, 4) + dist.held_out_tasks()} == {"periodic"}
     assert dist.held_out_tasks()[0].system().periodic
+
+
+def test_the_sign_flip_test_finds_a_common_direction_and_is_uniform_without_one():
+    from lopt_lammps.metatrain.trainers import sign_flip_p
+
+    rng = np.random.default_rng(0)
+    direction = np.zeros(22)
+    direction[:4] = 1.0
+    assert sign_flip_p(rng.normal(size=(32, 22)) + direction, np.random.default_rng(1)) < 0.01
+    null = np.array([sign_flip_p(rng.normal(size=(16, 22)), np.random.default_rng(i), flips=500) for i in range(400)])
+    assert 0.02 < np.mean(null < 0.1) < 0.2 and 0.4 < np.mean(null < 0.5) < 0.6

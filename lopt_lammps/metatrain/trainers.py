@@ -30,6 +30,21 @@ def _noise(seed: int, iteration: int, count: int, scale: torch.Tensor) -> torch.
     return torch.from_numpy(rng.standard_normal((count, len(scale)))) * scale
 
 
+def sign_flip_p(contributions: np.ndarray, rng: np.random.Generator, flips: int = 4000) -> float:
+    """p-value of "the pairs' estimates (P, n) carry no common direction": the squared norm of
+    their sum against its distribution when each pair's sign is flipped at random.
+
+    Without a gradient, a pair's (L+ - L-) z is as likely as its negative (the loss
+    difference does not depend on the direction's sign), so every sign pattern is as
+    likely as the observed one; a common direction makes the observed sum longer than
+    most. All pairs count together, unlike the cosine between two halves.
+    """
+    observed = float(np.square(contributions.sum(0)).sum())
+    signs = rng.choice([-1.0, 1.0], size=(flips, len(contributions)))
+    null = np.square(signs @ contributions).sum(1)
+    return float((1 + np.count_nonzero(null >= observed)) / (1 + flips))
+
+
 @dataclass
 class AntitheticES:
     """Antithetic evolution strategies; ``clip`` turns on meta-loss clipping (ESMC).
@@ -37,9 +52,10 @@ class AntitheticES:
     The learning rate follows ``schedule``: ``constant``, or ``cosine`` decay to a tenth
     of it over ``iterations``. :meth:`tell` returns signal diagnostics: the cosine between
     the gradient estimates of the two halves of the pairs (independent estimates at the
-    same parameters: near 0 when the estimate is noise), the gradient norm, and the
-    parameters' distance from where training started against the distance Adam drifts
-    on pure noise (about ``learning_rate * sqrt(iterations * n)``).
+    same parameters: near 0 when the estimate is noise), a sign-flip test pooling all
+    pairs (:func:`sign_flip_p`), the gradient norm, and the parameters' distance from where
+    training started against the distance Adam drifts on pure noise (about
+    ``learning_rate * sqrt(iterations * n)``).
     """
 
     seed: int
@@ -95,7 +111,9 @@ class AntitheticES:
         first, second = contributions[:half].mean(0), contributions[half:].mean(0)
         cosine = float(first @ second / (first.norm() * second.norm()).clamp_min(1e-300))
         n = theta.numel()
-        return {"gradient_cosine_halves": cosine, "gradient_norm": float(gradient.norm()), "learning_rate": self.rate(iteration),
+        p_value = sign_flip_p(contributions.numpy(), np.random.default_rng([self.seed, iteration, 7]))
+        return {"gradient_cosine_halves": cosine, "gradient_signal_p": p_value, "gradient_norm": float(gradient.norm()),
+                "learning_rate": self.rate(iteration),
                 "drift": float((theta.detach() - self.start).norm()),
                 "random_walk": self.learning_rate * math.sqrt((iteration + 1) * n)}
 

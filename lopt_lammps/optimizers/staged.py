@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from .base import State, UpdateRule, reset_replicas
@@ -61,17 +62,39 @@ class Staged:
         }
 
     def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, State]:
-        count = state["count"] + 1
-        first_stage = count <= self.steps
-        better = first_stage & (e < state["best_energy"])
-        best_energy = np.where(better, e, state["best_energy"])
-        best_positions = np.where(better[:, None, None], x, state["best_positions"])
         first_state, polish_state = _split(state)
         first_x, first_state = self.first.step(first_state, x, f, e)
         polish_x, polish_state = self.polish.step(polish_state, x, f, e)
-        switching = count == self.steps
-        if switching.any():  # the polish starts afresh from the first stage's lowest point
+        b = x.shape[0]
+        count, best_energy, best_positions = np.empty(b, dtype=np.int64), np.empty(b), np.empty_like(x)
+        new_x, switching = np.empty_like(x), np.empty(b, dtype=bool)
+        if _choose(self.steps, state["count"], state["best_energy"], state["best_positions"], x, e, np.asarray(first_x),
+                   np.asarray(polish_x), count, best_energy, best_positions, new_x, switching):
+            # the polish starts afresh from the first stage's lowest point
             polish_state = reset_replicas(self.polish, polish_state, switching, best_positions, np.zeros_like(f), best_energy)
-        new_x = np.where(switching[:, None, None], best_positions, np.where(first_stage[:, None, None], first_x, polish_x))
         return new_x, {**_join(_FIRST, first_state), **_join(_POLISH, polish_state), "count": count,
                        "best_energy": best_energy, "best_positions": best_positions}
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _choose(steps, count, best_energy, best_positions, x, e, first_x, polish_x, new_count, new_best_energy,
+            new_best_positions, new_x, switching):
+    """Per replica: count the step, keep the first stage's lowest point, and take the first
+    rule's proposal during the first stage, that lowest point at the switch (``switching``),
+    the polish's after. Returns whether any replica switches now."""
+    any_switching = False
+    for b in range(x.shape[0]):
+        c = count[b] + 1
+        new_count[b] = c
+        better = c <= steps and e[b] < best_energy[b]
+        new_best_energy[b] = e[b] if better else best_energy[b]
+        new_best_positions[b] = x[b] if better else best_positions[b]
+        switching[b] = c == steps
+        any_switching = any_switching or switching[b]
+        if switching[b]:
+            new_x[b] = new_best_positions[b]
+        elif c <= steps:
+            new_x[b] = first_x[b]
+        else:
+            new_x[b] = polish_x[b]
+    return any_switching
