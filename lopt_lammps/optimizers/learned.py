@@ -90,13 +90,13 @@ class LearnedOptimizer:
 
     def features(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray, cn: np.ndarray | None = None,
                  noise: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, State]:
-        """Invariant features (B, N, F), vectors (B, N, 3, 5), both single precision, and the updated state.
+        """Invariant features (B, N, F), vectors (B, N, 3, 5), both single precision, and the
+        state, whose arrays are updated in place (as :class:`.Lbfgs` does).
 
         The coordination numbers ``cn`` (B, N, R; float32) and the noise (B, 3N) are computed
         here from all atoms of each replica, unless given (a rank of a distributed cell gives
         those of its own atoms: :mod:`lopt_lammps.distributed`)."""
         b, n, _ = x.shape
-        new = {key: np.empty_like(state[key]) for key in _STATE}
         if noise is None:
             noise = counter_normal(self.seeds, state["calls"] + 1, 3 * n)
         magnitudes = np.empty((b, n, 5), dtype=np.float32)
@@ -105,10 +105,11 @@ class LearnedOptimizer:
         if cn is None:
             cn = np.empty((b, n, len(self._radii)), dtype=np.float32)
             coordination(x, self._params[0], self._params[3], self._radii, cn)
-        features(f, np.asarray(e, dtype=np.float64), cn, tuple(state[k] for k in _STATE), tuple(new[k] for k in _STATE),
-                 noise, self._params, self._decays, magnitudes, invariants, vectors)
+        arrays = tuple(state[k] for k in _STATE)  # advanced in place: less memory for LAMMPS to share the cache with
+        features(f, np.asarray(e, dtype=np.float64), cn, arrays, arrays, noise, self._params, self._decays, magnitudes,
+                 invariants, vectors)
         invariants[..., :5] = log1p_nonnegative(magnitudes)
-        return invariants, vectors, new
+        return invariants, vectors, state
 
     def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray, cn: np.ndarray | None = None,
              noise: np.ndarray | None = None) -> tuple[np.ndarray, State]:

@@ -174,7 +174,8 @@ def features(f, e, cn, state, new_state, noise, params, decays, magnitudes, inva
     invariants are left to the caller: their arguments, the magnitudes of force, momenta
     and RMS force, go to ``magnitudes`` (B, N, 5).
 
-    ``state`` and ``new_state`` are (m (B, 3, N, 3), v (B, N), t, best, since_best, calls (B,));
+    ``state`` and ``new_state`` are (m (B, 3, N, 3), v (B, N), t, best, since_best, calls (B,)),
+    the same arrays or not;
     ``params`` is (length, energy, atoms, cell or 0, budget, second-moment decay).
     """
     m, v, t, best, since_best, calls = state
@@ -185,17 +186,16 @@ def features(f, e, cn, state, new_state, noise, params, decays, magnitudes, inva
     corrections = np.empty(3)
     m_hat = np.empty((3, 3))
     ft = np.empty(3)
-    for b in range(n_replicas):
-        tb = t[b] + 1.0
-        new_t[b] = tb
-        eb = e[b]
-        new_best[b] = min(best[b], eb)
-        new_since[b] = 0.0 if eb < best[b] else since_best[b] + 1.0
+    for b in range(n_replicas):  # every entry is read before it is written: new_state may be state itself
+        tb, eb = t[b] + 1.0, e[b]
+        best_b = min(best[b], eb)
+        since_b = 0.0 if eb < best[b] else since_best[b] + 1.0
+        new_t[b], new_best[b], new_since[b] = tb, best_b, since_b
         per_replica = (
             (tb - 1.0) / budget,
             min(max(eb / (n_total * energy), -2.0), 2.0),
-            math.log1p(100.0 * max(eb - new_best[b], 0.0) / (n_total * energy)),
-            math.log1p(new_since[b]) / math.log1p(budget),
+            math.log1p(100.0 * max(eb - best_b, 0.0) / (n_total * energy)),
+            math.log1p(since_b) / math.log1p(budget),
         )
         for k in range(3):
             corrections[k] = 1.0 / (1.0 - decays[k] ** tb)
