@@ -8,8 +8,8 @@ tallied as the fix needs). Target: the learned optimizer at least half as fast a
 
 Usage: ``python benchmarks/fix_overhead.py [--steps N] [--clock wall|cpu] [--json] [--no-write]``.
 ``--json`` ends the output with the table as one line of JSON (a list of objects with
-``rule``, ``ms_per_step``, ``fraction_of_native`` and ``ms_in_fix``, the part of a step spent
-in the rule and the fix's bookkeeping); ``--clock cpu`` counts the process's
+``rule``, ``ms_per_step``, ``fraction_of_native``, ``ms_in_fix``, the part of a step spent
+in the rule and the fix's bookkeeping, and ``neighbour_builds`` in the run); ``--clock cpu`` counts the process's
 CPU time instead of elapsed time, for a machine busy with other work.
 """
 
@@ -63,13 +63,19 @@ def main() -> None:
     x = relaxed_start(system, n)
     atoms = n * system.n_atoms
 
-    def native() -> float:
+    def builds(engine: BatchedEngine) -> int:
+        """Neighbour-list builds so far (LAMMPS's ``nbuild``)."""
+        engine.lmp.command("variable lopt_builds equal nbuild")
+        return int(engine.lmp.extract_variable("lopt_builds"))
+
+    def native() -> tuple[float, int]:
+        """Seconds per step and neighbour-list builds of the native run."""
         with BatchedEngine(system, n) as engine:
             engine.set_positions(x)
-            return time_native(engine, steps, energies=True, clock=clock)
+            return time_native(engine, steps, energies=True, clock=clock), builds(engine)
 
-    def measure(rule, n_steps: int = steps) -> tuple[float, float]:
-        """Seconds per step, and of those the seconds in the fix (rule and bookkeeping)."""
+    def measure(rule, n_steps: int = steps) -> tuple[float, float, int]:
+        """Seconds per step, of those the seconds in the fix (rule and bookkeeping), and neighbour-list builds."""
         with BatchedEngine(system, n) as engine:
             engine.set_positions(x)
             fix = OptimizerFix(rule, n, n_steps, 0.5 * system.nearest_neighbour())
@@ -84,7 +90,7 @@ def main() -> None:
 
             start = clock()
             engine.run(n_steps, timed)
-            return (clock() - start) / n_steps, inside / n_steps
+            return (clock() - start) / n_steps, inside / n_steps, builds(engine)
 
     for rule in rules(system, n, steps).values():
         measure(rule, 3)  # compiles (or loads) the compiled kernels before anything is timed
@@ -94,10 +100,11 @@ def main() -> None:
         natives.append(native())
         for name, rule in rules(system, n, steps).items():
             measured[name].append(measure(rule))
-    t_native = min(natives)
-    rows = [(name, *min(times)) for name, times in measured.items()]  # the fastest run, and its time in the fix
-    for name, t, inside in rows:
-        print(f"{name}: {t * 1e3:.3f} ms/step ({inside * 1e3:.3f} in the fix), native {t_native * 1e3:.3f} ms/step", flush=True)
+    t_native, native_builds = min(natives)
+    rows = [(name, *min(times)) for name, times in measured.items()]  # the fastest run, its time in the fix, its builds
+    for name, t, inside, n_builds in rows:
+        print(f"{name}: {t * 1e3:.3f} ms/step ({inside * 1e3:.3f} in the fix, {n_builds} neighbour-list builds), "
+              f"native {t_native * 1e3:.3f} ms/step", flush=True)
     lines = [
         "## Optimizers inside LAMMPS: fix overhead (`benchmarks/fix_overhead.py`)",
         "",
@@ -111,20 +118,20 @@ def main() -> None:
         "the engine's copies; the rest also grows with the memory the rule's arrays take from LAMMPS's",
         "in the caches.",
         "",
-        "| update rule | ms / step | in the fix (ms) | rest (ms) | atom-steps / s | fraction of native throughput |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
-        f"| native LAMMPS `run N` | {t_native * 1e3:.3f} | | | {atoms / t_native:,.0f} | 1.00 |",
+        "| update rule | ms / step | in the fix (ms) | rest (ms) | neighbour-list builds | atom-steps / s | fraction of native throughput |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| native LAMMPS `run N` | {t_native * 1e3:.3f} | | | {native_builds} | {atoms / t_native:,.0f} | 1.00 |",
     ]
-    lines += [f"| {name} | {t * 1e3:.3f} | {inside * 1e3:.3f} | {(t - inside) * 1e3:.3f} | {atoms / t:,.0f} | {t_native / t:.2f} |"
-              for name, t, inside in rows]
+    lines += [f"| {name} | {t * 1e3:.3f} | {inside * 1e3:.3f} | {(t - inside) * 1e3:.3f} | {n_builds} | {atoms / t:,.0f} | "
+              f"{t_native / t:.2f} |" for name, t, inside, n_builds in rows]
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
         update_section("fix-overhead", text)
     if args.json:
-        table = [("native LAMMPS run N", t_native, 0.0), *rows]
+        table = [("native LAMMPS run N", t_native, 0.0, native_builds), *rows]
         print(json.dumps([{"rule": name, "ms_per_step": round(t * 1e3, 4), "fraction_of_native": round(t_native / t, 4),
-                           "ms_in_fix": round(inside * 1e3, 4)} for name, t, inside in table]))
+                           "ms_in_fix": round(inside * 1e3, 4), "neighbour_builds": n_builds} for name, t, inside, n_builds in table]))
 
 
 if __name__ == "__main__":
