@@ -45,7 +45,7 @@ def signal_row(config_path: Path, iterations: int, workers: int, out: Path) -> d
     history = json.loads((folder / "history.json").read_text())
     cosines = np.array([h["gradient_cosine_halves"] for h in history])
     p_values = [h["gradient_signal_p"] for h in history]
-    n_params = make_learner(config).initial().numel()
+    n_params = int((make_learner(config).scale() > 0).sum())  # the parameters trained
     half = 1.96 * cosines.std(ddof=1) / math.sqrt(len(cosines)) if len(cosines) > 1 else float("nan")
     return {"config": str(config_path.relative_to(ROOT)) if config_path.is_relative_to(ROOT) else str(config_path),
             "learner": config.learner, "trainer": config.trainer, "parameters": n_params, "pairs": config.pairs,

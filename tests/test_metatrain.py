@@ -141,3 +141,28 @@ def test_the_sign_flip_test_finds_a_common_direction_and_is_uniform_without_one(
     assert sign_flip_p(rng.normal(size=(32, 22)) + direction, np.random.default_rng(1)) < 0.01
     null = np.array([sign_flip_p(rng.normal(size=(16, 22)), np.random.default_rng(i), flips=500) for i in range(400)])
     assert 0.02 < np.mean(null < 0.1) < 0.2 and 0.4 < np.mean(null < 0.5) < 0.6
+
+
+def test_es_trains_only_the_parameters_it_perturbs():
+    from lopt_lammps.metatrain.trainers import AntitheticES
+
+    scale = torch.tensor([1.0, 0.0, 2.0, 0.0], dtype=torch.float64)
+    trainer = AntitheticES(seed=3, scale=scale, pairs=4, sigma=0.1, learning_rate=0.1, clip=False)
+    theta = torch.nn.Parameter(torch.ones(4, dtype=torch.float64))
+    population = trainer.ask(theta.detach(), 0)
+    losses = (population**2).sum(1).numpy()
+    diagnostics = trainer.tell(theta, population, losses, 0)
+    moved = (theta.detach() - 1.0).abs()
+    assert torch.all(moved[[1, 3]] == 0) and torch.all(moved[[0, 2]] > 0)
+    assert all(np.isfinite(value) for value in diagnostics.values())
+
+
+def test_trained_groups_of_the_hop_policy():
+    from lopt_lammps.metatrain.learners import make_learner
+
+    config = TrainConfig.from_dict({"learner": "hops", "trained": ["log_kt", "log_step"]})
+    assert int((make_learner(config).scale() > 0).sum()) == 2
+    with pytest.raises(ConfigError, match="unknown: temperature"):
+        TrainConfig.from_dict({"learner": "hops", "trained": ["temperature"]})
+    with pytest.raises(ConfigError, match="learner: hops"):
+        TrainConfig.from_dict({"trained": ["log_kt"]})

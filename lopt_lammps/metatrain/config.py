@@ -42,6 +42,8 @@ class TrainConfig:
     network: NetworkConfig = field(default_factory=NetworkConfig)
     #: learner "hops": basin-hopping settings the hop policy starts from (BasinHoppingSettings fields)
     hops: dict[str, Any] = field(default_factory=dict)
+    #: learner "hops": the parameter groups trained (names in search.learned_policy.PARAMETERS); empty: all
+    trained: tuple[str, ...] = ()
     distribution: TaskDistribution = field(default_factory=TaskDistribution)
 
     def __post_init__(self) -> None:
@@ -69,6 +71,13 @@ class TrainConfig:
             from ..search.policies import BasinHoppingSettings
 
             build(BasinHoppingSettings, config.hops, WHERE, "hops")
+        if config.trained:
+            from ..search.learned_policy import PARAMETERS
+
+            unknown = [name for name in config.trained if name not in PARAMETERS]
+            if config.learner != "hops" or unknown:
+                raise ConfigError(f"{WHERE}: trained names parameter groups of the hop policy (learner: hops): "
+                                  f"{', '.join(PARAMETERS)}" + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
         return config
 
     @classmethod

@@ -63,12 +63,14 @@ class HopLearner:
     def __init__(self, config: TrainConfig):
         self.settings = BasinHoppingSettings(**config.hops)
         self.references = load_references()
+        self.trained = config.trained
 
     def initial(self) -> torch.Tensor:
         return torch.from_numpy(initial_parameters(self.settings))
 
     def scale(self) -> torch.Tensor:
-        return torch.from_numpy(perturbation_scale())
+        """Perturbation scale per parameter; zero for the groups left out of ``trained``."""
+        return torch.from_numpy(perturbation_scale(self.trained or None))
 
     def reference(self, formula: str) -> float:
         if formula not in self.references:

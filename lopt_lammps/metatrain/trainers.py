@@ -97,7 +97,9 @@ class AntitheticES:
             baseline = losses[0]
             plus, minus = torch.minimum(plus, baseline), torch.minimum(minus, baseline)
         contributions = (plus - minus)[:, None] * z  # each pair's estimate, up to a common factor
-        gradient = contributions.mean(0) / (2 * self.sigma * self.scale**2)
+        # parameters with scale 0 are not trained: no perturbation, no gradient
+        trained = self.scale > 0
+        gradient = torch.where(trained, contributions.mean(0) / (2 * self.sigma * torch.where(trained, self.scale, 1.0) ** 2), 0.0)
         if self.optimizer is None:
             self.optimizer = torch.optim.Adam([theta], lr=self.learning_rate)
         if self.start is None:
@@ -110,7 +112,7 @@ class AntitheticES:
         half = self.pairs // 2
         first, second = contributions[:half].mean(0), contributions[half:].mean(0)
         cosine = float(first @ second / (first.norm() * second.norm()).clamp_min(1e-300))
-        n = theta.numel()
+        n = int(trained.sum())  # the parameters trained
         p_value = sign_flip_p(contributions.numpy(), np.random.default_rng([self.seed, iteration, 7]))
         return {"gradient_cosine_halves": cosine, "gradient_signal_p": p_value, "gradient_norm": float(gradient.norm()),
                 "learning_rate": self.rate(iteration),

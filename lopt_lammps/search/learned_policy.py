@@ -73,9 +73,11 @@ def slices() -> dict[str, slice]:
     return out
 
 
-def perturbation_scale() -> np.ndarray:
-    """Relative perturbation size of every parameter (N_PARAMETERS,)."""
-    return np.concatenate([np.full(size, PERTURBATION[name]) for name, size in PARAMETERS.items()])
+def perturbation_scale(groups: tuple[str, ...] | None = None) -> np.ndarray:
+    """Relative perturbation size of every parameter (N_PARAMETERS,); zero outside ``groups``
+    (names of :data:`PARAMETERS`) when given, so that only those are trained."""
+    return np.concatenate([np.full(size, PERTURBATION[name] if groups is None or name in groups else 0.0)
+                           for name, size in PARAMETERS.items()])
 
 
 def initial_parameters(settings: BasinHoppingSettings) -> np.ndarray:
