@@ -12,7 +12,9 @@ and guards against bad steps:
   structure (the search drivers record the minimum and hop);
 * a free cluster that dissociates (tested every ``check_every`` steps, and at once when
   it spreads beyond ``containment_radius``) is handed to ``on_dissociated``, or stopped
-  without one, and reported in ``dissociations``.
+  without one, and reported in ``dissociations``; so is a structure that ``on_relaxed``
+  or ``on_dissociated`` proposes already spread beyond ``containment_radius`` (before it
+  is evaluated, which its slot could not hold).
 
 A replica handed on starts again with a fresh rule state. Every replica steps at every
 call, whatever the others do, so a replica's run never depends on the batch.
@@ -28,9 +30,12 @@ from typing import Any, Callable
 import numba
 import numpy as np
 
+from .errors import StructureError
 from .lammps_views import Views
 from .optimizers.base import State, UpdateRule, atom_scale, reset_replicas
 
+#: proposals in a row that may spread beyond the containment radius before a search gives up
+MAX_PROPOSALS = 100
 #: on_relaxed(replicas, positions, energies) -> next positions of those replicas
 Relaxed = Callable[[list[int], np.ndarray, np.ndarray], np.ndarray]
 #: on_dissociated(replicas, positions) -> next positions of those replicas
@@ -147,6 +152,24 @@ class OptimizerFix:
             mask[replica] = False
         return mask
 
+    def _contain(self, out: np.ndarray, replicas: list[int]) -> None:
+        """Proposed structures ``out[replicas]`` of free clusters that already spread beyond
+        ``containment_radius`` count as dissociated before they are evaluated: each goes to
+        ``on_dissociated`` for another, until one fits (at most :data:`MAX_PROPOSALS` times)."""
+        if self.containment_radius is None or self.on_dissociated is None:
+            return
+        for _ in range(MAX_PROPOSALS):
+            centred = out[replicas] - out[replicas].mean(axis=1, keepdims=True)
+            far = [r for r, spread2 in zip(replicas, np.square(centred).sum(axis=2).max(axis=1))
+                   if spread2 > self.containment_radius**2]
+            if not far:
+                return
+            self.dissociations += [(r, int(self.evaluations[r])) for r in far]
+            out[far] = self.on_dissociated(far, out)
+            replicas = far
+        raise StructureError(f"replica(s) {replicas}: {MAX_PROPOSALS} proposed structures in a row spread beyond the "
+                             f"containment radius {self.containment_radius:.3g}; make the moves smaller")
+
     def __call__(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> np.ndarray:
         active = self.active
         self.steps += 1
@@ -181,6 +204,7 @@ class OptimizerFix:
         if n_relaxed:
             replicas = np.flatnonzero(relaxed).tolist()
             out[replicas] = self.on_relaxed(replicas, x, e)
+            self._contain(out, replicas)
         broken = np.flatnonzero(self.dissociated(x) & due).tolist() if n_due else []
         if broken:
             self.dissociations += [(int(r), int(self.evaluations[r])) for r in broken]
@@ -190,6 +214,7 @@ class OptimizerFix:
                 out[broken] = x[broken]
             else:
                 out[broken] = self.on_dissociated(broken, x)
+                self._contain(out, broken)
                 restarted[broken] = True
         if n_relaxed or (broken and self.on_dissociated is not None):
             self.restarted_at[restarted] = self.evaluations[restarted]

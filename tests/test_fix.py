@@ -130,3 +130,26 @@ def test_attach_to_a_plain_lammps_script():
     assert tracker.evaluations[0] == 2000
     assert tracker.best_energy[0] < -39.0
     assert tracker.best_energy[0] == pytest.approx(e_final, abs=1e-4)
+
+
+def test_a_proposal_beyond_its_slot_counts_as_dissociated_before_it_is_evaluated():
+    start = random_batch(LJ13, 2, seed=0)
+    lost = []
+    with BatchedEngine(LJ13, 2) as engine:
+        engine.set_positions(start)
+
+        def relaxed(replicas, x, e):  # a hop that throws an atom out of the slot
+            far = x[replicas].copy()
+            far[:, 0] += 3 * engine.slot_radius
+            return far
+
+        def dissociated(replicas, x):
+            lost.extend(replicas)
+            return start[replicas]
+
+        fix = OptimizerFix(Fire(), 2, 120, 0.3, max_relaxation=50, on_relaxed=relaxed,
+                           dissociated=dissociation_detector(LJ13, engine.slot_radius), on_dissociated=dissociated,
+                           containment_radius=0.8 * engine.slot_radius)
+        engine.run(120, fix)  # without the check, LAMMPS could not place the proposal
+    assert sorted(lost) == [0, 0, 1, 1] and len(fix.dissociations) == 4
+    assert np.all(fix.evaluations == 120)
