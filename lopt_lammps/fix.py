@@ -33,6 +33,7 @@ import numpy as np
 from .errors import StructureError
 from .lammps_views import Views
 from .optimizers.base import State, UpdateRule, atom_scale, reset_replicas
+from .replica_layout import spread
 
 #: proposals in a row that may spread beyond the containment radius before a search gives up
 MAX_PROPOSALS = 100
@@ -159,9 +160,7 @@ class OptimizerFix:
         if self.containment_radius is None or self.on_dissociated is None:
             return
         for _ in range(MAX_PROPOSALS):
-            centred = out[replicas] - out[replicas].mean(axis=1, keepdims=True)
-            far = [r for r, spread2 in zip(replicas, np.square(centred).sum(axis=2).max(axis=1))
-                   if spread2 > self.containment_radius**2]
+            far = [r for r, extent in zip(replicas, spread(out[replicas])) if extent > self.containment_radius]
             if not far:
                 return
             self.dissociations += [(r, int(self.evaluations[r])) for r in far]

@@ -84,8 +84,7 @@ class ReplicaLayout:
 
     def escape_error(self, positions: np.ndarray, replicas: list[int]) -> ReplicaEscapeError:
         """The error for ``replicas`` of ``positions`` (B, N, 3) spread beyond the slot radius."""
-        relative = positions[replicas] - positions[replicas].mean(axis=1, keepdims=True)
-        extent = np.sqrt(np.einsum("bni,bni->bn", relative, relative).max())
+        extent = spread(positions[replicas]).max()
         return ReplicaEscapeError(
             f"replica(s) {replicas} of {self.system.formula} spread to {extent:.2f} from "
             f"their centre, beyond the slot radius {self.slot_radius:.2f}: the cluster "
@@ -93,6 +92,12 @@ class ReplicaLayout:
             "step size, or raise slot_radius.",
             replicas,
         )
+
+
+def spread(positions: np.ndarray) -> np.ndarray:
+    """Each cluster's largest distance from its centre (B,), for positions (B, N, 3)."""
+    centred = positions - positions.mean(axis=1, keepdims=True)
+    return np.sqrt(np.einsum("bni,bni->bn", centred, centred).max(axis=1))
 
 
 def dissociation_detector(system: System, slot_radius: float):
@@ -104,8 +109,6 @@ def dissociation_detector(system: System, slot_radius: float):
 
     def detect(x: np.ndarray) -> np.ndarray:
         isolated = squared_distances(x).min(axis=2).max(axis=1) > limit**2
-        centred = x - x.mean(axis=1, keepdims=True)
-        spread = np.sqrt(np.einsum("bni,bni->bn", centred, centred).max(axis=1)) > CONTAINMENT * slot_radius
-        return isolated | spread
+        return isolated | (spread(x) > CONTAINMENT * slot_radius)
 
     return detect
