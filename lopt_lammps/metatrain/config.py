@@ -59,6 +59,13 @@ class TrainConfig:
                              ("shaping", ("standardise", "rank")), ("schedule", ("constant", "cosine"))):
             if getattr(self, key) not in allowed:
                 raise ConfigError(f"{key} {getattr(self, key)!r} unknown: {' or '.join(allowed)}")
+        if self.trained:
+            from ..search.learned_policy import PARAMETERS
+
+            unknown = [name for name in self.trained if name not in PARAMETERS]
+            if self.learner != "hops" or unknown:
+                raise ConfigError(f"trained names parameter groups of the hop policy (learner: hops): {', '.join(PARAMETERS)}"
+                                  + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,13 +78,6 @@ class TrainConfig:
             from ..search.policies import BasinHoppingSettings
 
             build(BasinHoppingSettings, config.hops, WHERE, "hops")
-        if config.trained:
-            from ..search.learned_policy import PARAMETERS
-
-            unknown = [name for name in config.trained if name not in PARAMETERS]
-            if config.learner != "hops" or unknown:
-                raise ConfigError(f"{WHERE}: trained names parameter groups of the hop policy (learner: hops): "
-                                  f"{', '.join(PARAMETERS)}" + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
         return config
 
     @classmethod
