@@ -117,14 +117,14 @@ class LearnedOptimizer:
         invariants, vectors, state = self.features(state, x, f, e, cn, noise)
         b, n, n_vectors = vectors.shape[0], vectors.shape[1], len(VECTORS)
         if self.config.variant == "equivariant":  # the step is the vectors weighted by the network's coefficients
-            out = np.empty((b * n, n_vectors), dtype=np.float32)
-            mlp(invariants.reshape(b * n, -1), self._theta, n_vectors, self._sizes, out)
-            coefficients = out.reshape(b, n, n_vectors) + self._skip[:, None, :]
+            network = np.empty((b * n, n_vectors), dtype=np.float32)
+            mlp(invariants.reshape(b * n, -1), self._theta, n_vectors, self._sizes, network)
+            coefficients = network.reshape(b, n, n_vectors) + self._skip[:, None, :]
         else:  # the network sees each coordinate's invariants and vector entries, and gives the step along it
             rows = np.concatenate([np.broadcast_to(invariants[:, :, None, :], (b, n, 3, invariants.shape[2])), vectors], axis=3)
-            out = np.empty((b * n * 3, 1), dtype=np.float32)
-            mlp(rows.reshape(b * n * 3, -1), self._theta, n_vectors, self._sizes, out)
-            vectors = ((vectors * self._skip[:, None, None, :]).sum(axis=3) + out.reshape(b, n, 3))[..., None]
+            network = np.empty((b * n * 3, 1), dtype=np.float32)
+            mlp(rows.reshape(b * n * 3, -1), self._theta, n_vectors, self._sizes, network)
+            vectors = ((vectors * self._skip[:, None, None, :]).sum(axis=3) + network.reshape(b, n, 3))[..., None]
             coefficients = np.ones((b, n, 1), dtype=np.float32)
         length = self.scales.length
         out = np.empty_like(x)
