@@ -32,6 +32,8 @@ def icosahedron() -> np.ndarray:
 VERTICES = icosahedron()
 #: a fit of vertices to a centre's neighbour directions this good (largest miss, unit vectors) is an icosahedral neighbourhood
 GOOD_FIT = 0.1
+#: decimals the overlap of a turned icosahedron with placed sites is compared to
+OVERLAP_DECIMALS = 6
 
 
 def _best_rotations(targets: np.ndarray, vectors: np.ndarray) -> np.ndarray:
@@ -99,10 +101,12 @@ def _candidate_rotations(directions: np.ndarray) -> list[np.ndarray]:
 
 
 def _overlap(vertices: np.ndarray, placed: np.ndarray) -> float:
-    """How well ``vertices`` fall onto ``placed`` sites: distances to the nearest, capped at one merge distance."""
+    """How well ``vertices`` fall onto ``placed`` sites: distances to the nearest, capped at one
+    merge distance, summed and rounded to :data:`OVERLAP_DECIMALS` (symmetric cores leave many
+    turns tied; rounded, the first of them wins on every CPU, not the one rounding noise favours)."""
     if not len(placed):
         return 0.0
-    return float(np.minimum(cdist(vertices, placed).min(axis=1), MERGE_DISTANCE).sum())
+    return round(float(np.minimum(cdist(vertices, placed).min(axis=1), MERGE_DISTANCE).sum()), OVERLAP_DECIMALS)
 
 
 def icosahedra_vertices(core: np.ndarray) -> np.ndarray:

@@ -63,14 +63,15 @@ def hollow_sites(sites: np.ndarray) -> np.ndarray:
 
 def grow(sites: np.ndarray, n: int) -> np.ndarray:
     """``sites`` grown to ``n`` by adding, one at a time, the hollow site with the most
-    neighbours (the innermost among equals)."""
+    neighbours (the innermost among equals; distances rounded to 1e-6 bonds, so that the
+    first of sites equal by symmetry wins, not the one rounding noise favours)."""
     sites = np.asarray(sites, dtype=float)
     while len(sites) < n:
         hollows = merge(hollow_sites(sites), 0.3)
         if not len(hollows):
             raise ValueError(f"no hollow site to grow {len(sites)} sites to {n}")
         cn = coordination(hollows, sites)
-        r = np.linalg.norm(hollows - sites.mean(axis=0), axis=1)
+        r = np.round(np.linalg.norm(hollows - sites.mean(axis=0), axis=1), 6)
         sites = np.vstack([sites, hollows[np.lexsort((r, -cn))[0]]])
     return sites
 
