@@ -76,6 +76,7 @@ class LearnedOptimizer:
                         float(self.budget), float(self.config.second_moment_decay))
         self._decays = np.array(self.config.momentum_decays, dtype=np.float64)
         self._radii = np.array(self.config.coordination_radii, dtype=np.float64)
+        self._scratch: tuple[np.ndarray, ...] | None = None
 
     def init(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> State:
         b, n, _ = x.shape
@@ -88,10 +89,18 @@ class LearnedOptimizer:
             "calls": np.zeros(b, dtype=np.int64),
         }
 
+    def _buffers(self, b: int, n: int) -> tuple[np.ndarray, ...]:
+        """Scratch arrays of one step (magnitudes, invariants, vectors, coordination), made once per shape."""
+        if self._scratch is None or self._scratch[0].shape[:2] != (b, n):
+            self._scratch = (np.empty((b, n, 5), dtype=np.float32), np.empty((b, n, self.config.n_invariants), dtype=np.float32),
+                             np.empty((b, n, 3, len(VECTORS)), dtype=np.float32), np.empty((b, n, len(self._radii)), dtype=np.float32))
+        return self._scratch
+
     def features(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray, cn: np.ndarray | None = None,
                  noise: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, State]:
-        """Invariant features (B, N, F), vectors (B, N, 3, 5), both single precision, and the
-        state, whose arrays are updated in place (as :class:`.Lbfgs` does).
+        """Invariant features (B, N, F), vectors (B, N, 3, 5), both single precision (scratch
+        arrays that the next call overwrites), and the state, whose arrays are updated in place
+        (as :class:`.Lbfgs` does).
 
         The coordination numbers ``cn`` (B, N, R; float32) and the noise (B, 3N) are computed
         here from all atoms of each replica, unless given (a rank of a distributed cell gives
@@ -99,11 +108,9 @@ class LearnedOptimizer:
         b, n, _ = x.shape
         if noise is None:
             noise = counter_normal(self.seeds, state["calls"] + 1, 3 * n)
-        magnitudes = np.empty((b, n, 5), dtype=np.float32)
-        invariants = np.empty((b, n, self.config.n_invariants), dtype=np.float32)
-        vectors = np.empty((b, n, 3, len(VECTORS)), dtype=np.float32)
+        magnitudes, invariants, vectors, own_cn = self._buffers(b, n)
         if cn is None:
-            cn = np.empty((b, n, len(self._radii)), dtype=np.float32)
+            cn = own_cn
             coordination(x, self._params[0], self._params[3], self._radii, cn)
         arrays = tuple(state[k] for k in _STATE)  # advanced in place: less memory for LAMMPS to share the cache with
         features(f, np.asarray(e, dtype=np.float64), cn, arrays, arrays, noise, self._params, self._decays, magnitudes,

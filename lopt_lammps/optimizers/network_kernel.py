@@ -25,34 +25,54 @@ _ONE = np.float32(1.0)
 def _dense(theta, offset, n_in, n_out, a, h):
     """h[j] = b[j] + sum_k a[k] W[k, j] over the block's rows, W (n_in, n_out) then b at
     ``offset``. The sum runs from the bias over k in order, up to four terms per pass over
-    the block (the passes, not the order, are what the loop layout changes)."""
+    the block and two outputs per pass (the passes, not the order, are what the loop
+    layout changes: each a[k] read serves both outputs)."""
     bias = offset + n_in * n_out
     for j in range(n_out):
         b = theta[bias + j]
         for lane in range(LANES):
             h[j, lane] = b
+    for j in range(0, n_out - 1, 2):
         k = 0
-        while k < n_in:
-            w0 = theta[offset + k * n_out + j]
-            if n_in - k >= 4:
-                w1, w2, w3 = theta[offset + (k + 1) * n_out + j], theta[offset + (k + 2) * n_out + j], theta[offset + (k + 3) * n_out + j]
-                for lane in range(LANES):
-                    h[j, lane] = (((h[j, lane] + w0 * a[k, lane]) + w1 * a[k + 1, lane]) + w2 * a[k + 2, lane]) + w3 * a[k + 3, lane]
-                k += 4
-            elif n_in - k == 3:
-                w1, w2 = theta[offset + (k + 1) * n_out + j], theta[offset + (k + 2) * n_out + j]
-                for lane in range(LANES):
-                    h[j, lane] = ((h[j, lane] + w0 * a[k, lane]) + w1 * a[k + 1, lane]) + w2 * a[k + 2, lane]
-                k += 3
-            elif n_in - k == 2:
-                w1 = theta[offset + (k + 1) * n_out + j]
-                for lane in range(LANES):
-                    h[j, lane] = (h[j, lane] + w0 * a[k, lane]) + w1 * a[k + 1, lane]
-                k += 2
-            else:
-                for lane in range(LANES):
-                    h[j, lane] += w0 * a[k, lane]
-                k += 1
+        while n_in - k >= 4:
+            row = offset + k * n_out + j
+            w0, w1, w2, w3 = theta[row], theta[row + n_out], theta[row + 2 * n_out], theta[row + 3 * n_out]
+            v0, v1, v2, v3 = theta[row + 1], theta[row + 1 + n_out], theta[row + 1 + 2 * n_out], theta[row + 1 + 3 * n_out]
+            for lane in range(LANES):
+                a0, a1, a2, a3 = a[k, lane], a[k + 1, lane], a[k + 2, lane], a[k + 3, lane]
+                h[j, lane] = (((h[j, lane] + w0 * a0) + w1 * a1) + w2 * a2) + w3 * a3
+                h[j + 1, lane] = (((h[j + 1, lane] + v0 * a0) + v1 * a1) + v2 * a2) + v3 * a3
+            k += 4
+        _terms(theta, offset, n_in, n_out, j, k, a, h)
+        _terms(theta, offset, n_in, n_out, j + 1, k, a, h)
+    if n_out % 2:
+        _terms(theta, offset, n_in, n_out, n_out - 1, 0, a, h)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _terms(theta, offset, n_in, n_out, j, k, a, h):
+    """h[j] += a[k'] W[k', j] for k' from ``k`` on, in order, up to four terms per pass."""
+    while k < n_in:
+        w0 = theta[offset + k * n_out + j]
+        if n_in - k >= 4:
+            w1, w2, w3 = theta[offset + (k + 1) * n_out + j], theta[offset + (k + 2) * n_out + j], theta[offset + (k + 3) * n_out + j]
+            for lane in range(LANES):
+                h[j, lane] = (((h[j, lane] + w0 * a[k, lane]) + w1 * a[k + 1, lane]) + w2 * a[k + 2, lane]) + w3 * a[k + 3, lane]
+            k += 4
+        elif n_in - k == 3:
+            w1, w2 = theta[offset + (k + 1) * n_out + j], theta[offset + (k + 2) * n_out + j]
+            for lane in range(LANES):
+                h[j, lane] = ((h[j, lane] + w0 * a[k, lane]) + w1 * a[k + 1, lane]) + w2 * a[k + 2, lane]
+            k += 3
+        elif n_in - k == 2:
+            w1 = theta[offset + (k + 1) * n_out + j]
+            for lane in range(LANES):
+                h[j, lane] = (h[j, lane] + w0 * a[k, lane]) + w1 * a[k + 1, lane]
+            k += 2
+        else:
+            for lane in range(LANES):
+                h[j, lane] += w0 * a[k, lane]
+            k += 1
 
 
 @numba.njit(cache=True, error_model="numpy")
