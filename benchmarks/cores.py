@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--cores", nargs="+", type=int, default=[1, 2], help="worker processes to compare (1 first)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[8, 16],
                         help="seed counts to measure: a process steps its seeds together, so fewer seeds per process cost more per evaluation")
-    parser.add_argument("--budget", type=int, default=20000, help="evaluations per seed")
+    parser.add_argument("--budget", type=int, default=60000, help="evaluations per seed (long enough that starting the workers is a small part)")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of each core count, alternating; the fastest counts")
     parser.add_argument("--json", action="store_true", help="end with the table as one line of JSON")
     parser.add_argument("--no-write", action="store_true", help="print only, do not update docs/benchmarks.md")
