@@ -159,9 +159,10 @@ class LearnedCellRule:
 
     columns = 10
 
-    def __init__(self, net: LearnedOptimizerNet, crystal: Crystal, evaluations: int, seed: int):
+    def __init__(self, net: LearnedOptimizerNet, crystal: Crystal, evaluations: int, seed: int,
+                 network_device: str | None = None):
         scales = crystal.scales()
-        self.rule = LearnedOptimizer(net, scales, evaluations, [seed])
+        self.rule = LearnedOptimizer(net, scales, evaluations, [seed], device=network_device)
         self.length, self.n_atoms, self.seed = scales.length, crystal.n_atoms, seed
         self.radii = np.array(net.config.coordination_radii, dtype=np.float64)
         self.ghost_cutoff = 2 * float(self.radii.max()) * self.length
@@ -189,8 +190,12 @@ class LearnedCellRule:
 
 
 def make_rule(name: str, crystal: Crystal, evaluations: int, seed: int = 0, optimizer: str | Path | None = None,
-              **settings: float) -> PerAtomRule | LearnedCellRule:
-    """The rank-local form of rule ``name``; rules that couple atoms get a one-line refusal."""
+              network_device: str | None = None, **settings: float) -> PerAtomRule | LearnedCellRule:
+    """The rank-local form of rule ``name`` (``network_device``: the torch device of the
+    learned rule's network, default the compiled CPU one); rules that couple atoms get a
+    one-line refusal."""
+    if network_device is not None and name != "learned":
+        raise ConfigError(f"--network-device is for the learned rule; {name} has no network")
     if name == "learned":
         from .search.methods import load_optimizer
 
@@ -198,7 +203,7 @@ def make_rule(name: str, crystal: Crystal, evaluations: int, seed: int = 0, opti
             options = ", ".join("--" + key.replace("_", "-") for key in sorted(settings))
             raise ConfigError(f"{options}: only adam and gd take step settings; the learned rule's steps come from its network")
 
-        return LearnedCellRule(load_optimizer(optimizer), crystal, evaluations, seed)
+        return LearnedCellRule(load_optimizer(optimizer), crystal, evaluations, seed, network_device)
     if name not in PER_ATOM_RULES:
         raise ConfigError(f"rule {name!r} cannot run over MPI ranks: it couples atoms across the cell; "
                           f"use one of {', '.join(RULES)}")
@@ -208,13 +213,15 @@ def make_rule(name: str, crystal: Crystal, evaluations: int, seed: int = 0, opti
 
 def relax_cell(crystal: Crystal, rule_name: str, evaluations: int, rattle: float = 0.08, seed: int = 0,
                rule_settings: dict[str, float] | None = None, log_file: str | None = None,
-               positions_out: Path | None = None, optimizer: str | Path | None = None) -> CellRelaxation:
+               positions_out: Path | None = None, optimizer: str | Path | None = None,
+               network_device: str | None = None) -> CellRelaxation:
     """Relax the rattled ``crystal`` for ``evaluations`` energy+force evaluations with rule
     ``rule_name`` (``optimizer``: the learned rule's network file, ``"untrained"``, or None for
-    the shipped one), on all the ranks this process runs with (collective: every rank calls it)."""
+    the shipped one; ``network_device``: see :func:`make_rule`), on all the ranks this process
+    runs with (collective: every rank calls it)."""
     if evaluations < 1:
         raise ConfigError(f"the number of evaluations must be positive, got {evaluations}")
-    rule = make_rule(rule_name, crystal, evaluations, seed, optimizer, **(rule_settings or {}))
+    rule = make_rule(rule_name, crystal, evaluations, seed, optimizer, network_device, **(rule_settings or {}))
     lmp = start_lammps(log_file=log_file, parallel=True)
     try:
         _build(lmp, crystal, crystal.positions(rattle, seed), rule.columns, rule.ghost_cutoff)

@@ -77,4 +77,15 @@ def test_rules_that_couple_atoms_and_odd_cells_are_refused():
         Crystal.parse("Ag30Cu8")
     with pytest.raises(ConfigError, match="too small for the learned rule"):
         relax_cell(Crystal.parse("Si216"), "learned", 10)
+    with pytest.raises(ConfigError, match="--network-device is for the learned rule"):
+        relax_cell(Crystal.parse("Si512"), "adam", 10, network_device="cpu")
     assert Crystal.parse("Cu4000").repeats == 10
+
+
+def test_the_learned_rule_with_its_network_on_a_torch_device_relaxes_as_compiled():
+    """network_device="cpu" takes the path a GPU takes; it agrees with the compiled network to round-off."""
+    crystal = Crystal.parse("Si512")
+    compiled = relax_cell(crystal, "learned", 12, seed=1)
+    on_device = relax_cell(crystal, "learned", 12, seed=1, network_device="cpu")
+    np.testing.assert_allclose(on_device.energies, compiled.energies, rtol=1e-7)
+    assert compiled.energies[-1] < compiled.energies[0]

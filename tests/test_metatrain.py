@@ -109,6 +109,12 @@ def test_config_errors_are_clear(tmp_path):
     path.write_text("iterations: 5\nnetwork: {variant: per_coordinate, hidden: [8]}\n")
     config = TrainConfig.from_yaml(path)
     assert config.network.variant == "per_coordinate" and config.network.hidden == (8,)
+    assert TrainConfig.from_dict({"network_device": "cpu"}).network_device == "cpu"
+    with pytest.raises(ConfigError, match="network_device is for learner: rule"):
+        TrainConfig.from_dict({"learner": "hops", "network_device": "cpu"})
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="sees no CUDA GPU"):
+            TrainConfig.from_dict({"network_device": "cuda"})
 
 
 @pytest.mark.slow

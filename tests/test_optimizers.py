@@ -10,7 +10,7 @@ from ase.optimize import FIRE as AseFIRE
 from reference import lennard_jones
 
 from lopt_lammps.engine import BatchedEngine
-from lopt_lammps.errors import CheckpointError
+from lopt_lammps.errors import CheckpointError, ConfigError
 from lopt_lammps.fix import OptimizerFix
 from lopt_lammps.optimizers import (
     Adam,
@@ -23,7 +23,7 @@ from lopt_lammps.optimizers import (
     cap_step,
     reset_replicas,
 )
-from lopt_lammps.optimizers.learned import log1p_nonnegative
+from lopt_lammps.optimizers.learned import log1p_nonnegative, network_device
 from lopt_lammps.optimizers.learned_features import counter_normal
 from lopt_lammps.optimizers.network import VECTORS
 from lopt_lammps.optimizers.network_kernel import mlp
@@ -305,6 +305,31 @@ def test_the_compiled_network_computes_the_mlp_and_ignores_its_batch(variant):
     mlp(rows, np.concatenate([other, theta, other]), len(VECTORS), sizes, grouped)
     np.testing.assert_array_equal(grouped[50:100], out[50:100])
     assert np.abs(grouped[:50] - out[:50]).max() > 1e-4
+
+
+@pytest.mark.parametrize("variant", ["equivariant", "per_coordinate"])
+def test_the_network_on_a_torch_device_takes_the_compiled_step(lj_batch, variant):
+    """device="cpu" runs the path a GPU runs (torch on the device); per-replica parameters too."""
+    x, f, e = (np.repeat(a, 2, 0) for a in lj_batch)
+    net = _trained_like(variant)
+    theta = torch.stack([net.theta.detach(), net.theta.detach() * 1.1])
+    steps = []
+    for device in (None, "cpu"):
+        rule = LearnedOptimizer(net, LJ13.scales(), 100, seeds=[0, 1], theta=theta, device=device)
+        state = rule.init(x, f, e)
+        steps.append(rule.step(state, x, f, e)[0] - x)
+    np.testing.assert_allclose(steps[1], steps[0], rtol=1e-4, atol=1e-5 * np.abs(steps[0]).max())
+    assert np.abs(steps[0][0] - steps[0][1]).max() > 1e-6
+
+
+def test_a_network_device_torch_cannot_use_is_refused_in_one_line():
+    with pytest.raises(ConfigError, match="not a torch device name"):
+        network_device("gpu0")
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="sees no CUDA GPU"):
+            LearnedOptimizer(LearnedOptimizerNet(), LJ13.scales(), 10, [0], device="cuda")
+    with pytest.raises(ConfigError, match="only cpu and cuda"):
+        network_device("meta")
 
 
 def test_log1p_of_nonnegative_numbers_is_accurate():

@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "its coordination features summed within twice its largest radius (cells of at least 512 Si atoms)")
     rc.add_argument("--optimizer", default=None,
                     help="the learned rule's network: a checkpoint file, or 'untrained' (default: the shipped one)")
+    rc.add_argument("--network-device", default=None,
+                    help="torch device for the learned rule's network (cpu, cuda, cuda:N); default: the compiled "
+                    "single-thread CPU network. Each step moves the network's inputs there and its outputs back")
     rc.add_argument("--evaluations", type=positive, default=500, help="energy+force evaluations")
     rc.add_argument("--learning-rate", type=positive_number, default=None, help="the rule's step, in length units (default: the rule's)")
     rc.add_argument("--max-step", type=positive_number, default=None, help="largest displacement of an atom per step")

@@ -82,7 +82,7 @@ def cmd_relax_cell(args: argparse.Namespace) -> int:
     crystal = Crystal.parse(args.system, get_potential(args.potential) if args.potential else None)
     settings = {k: v for k, v in (("learning_rate", args.learning_rate), ("max_step", args.max_step)) if v is not None}
     result = relax_cell(crystal, args.rule, args.evaluations, args.rattle, args.seed, settings, positions_out=args.output,
-                        optimizer=args.optimizer)
+                        optimizer=args.optimizer, network_device=args.network_device)
     if result.rank == 0:
         if args.json is not None:
             from ..paths import atomic_write_text

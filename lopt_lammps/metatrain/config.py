@@ -45,6 +45,9 @@ class TrainConfig:
     #: learner "hops": the parameter groups trained (names in search.learned_policy.PARAMETERS); empty: all
     trained: tuple[str, ...] = ()
     distribution: TaskDistribution = field(default_factory=TaskDistribution)
+    #: learner "rule": the torch device the population's networks run on (cpu, cuda, cuda:N);
+    #: unset: the compiled CPU network
+    network_device: str | None = None
 
     def __post_init__(self) -> None:
         at_least_one = [k for k in ("iterations", "pairs", "tasks_per_iteration", "replicas", "save_every", "held_out_replicas")
@@ -66,6 +69,13 @@ class TrainConfig:
             if self.learner != "hops" or unknown:
                 raise ConfigError(f"trained names parameter groups of the hop policy (learner: hops): {', '.join(PARAMETERS)}"
                                   + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+
+        if self.network_device is not None:
+            if self.learner != "rule":
+                raise ConfigError("network_device is for learner: rule (the hop policy has no network)")
+            from ..optimizers.learned import network_device
+
+            network_device(self.network_device)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -27,13 +27,16 @@ def evaluate_population(
     task: Task,
     replicas: int,
     accelerator: Accelerator | str | None = None,
+    network_device: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Anytime and final losses (P, replicas) of each parameter vector in ``thetas`` (P, n) on ``task``."""
+    """Anytime and final losses (P, replicas) of each parameter vector in ``thetas`` (P, n) on
+    ``task``; ``network_device``: the torch device the networks run on (default: compiled, CPU)."""
     system = task.system()
     members = thetas.shape[0]
     starts = np.stack([random_positions(system, np.random.default_rng([task.seed, r])) for r in range(replicas)])
     seeds = [task.seed * 1009 + r for r in range(replicas)] * members
-    rule = LearnedOptimizer(net, system.scales(), task.budget, seeds, theta=thetas.repeat_interleave(replicas, dim=0))
+    rule = LearnedOptimizer(net, system.scales(), task.budget, seeds, theta=thetas.repeat_interleave(replicas, dim=0),
+                            device=network_device)
     n = members * replicas
     with BatchedEngine(system, n, accelerator) as engine:
         fix = OptimizerFix(

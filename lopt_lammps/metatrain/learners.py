@@ -38,6 +38,7 @@ class RuleLearner:
 
     def __init__(self, config: TrainConfig):
         self.net = LearnedOptimizerNet(config.network, seed=config.seed)
+        self.network_device = config.network_device
 
     def initial(self) -> torch.Tensor:
         return self.net.theta.detach().clone()
@@ -47,7 +48,7 @@ class RuleLearner:
 
     def evaluate(self, thetas: torch.Tensor, task: Task, replicas: int, accelerator: str | None) -> np.ndarray:
         """Losses (P, replicas)."""
-        return evaluate_population(self.net, thetas, task, replicas, accelerator)[0]
+        return evaluate_population(self.net, thetas, task, replicas, accelerator, self.network_device)[0]
 
     def save(self, theta: torch.Tensor, path: Path, metadata: dict[str, Any]) -> None:
         with torch.no_grad():

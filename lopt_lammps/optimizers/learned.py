@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as functional
 
+from ..errors import ConfigError
 from ..systems import Scales
 from .base import State
 from .learned_features import coordination, counter_normal, displace, features
@@ -44,6 +46,25 @@ def log1p_nonnegative(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def network_device(name: str) -> torch.device:
+    """The torch device ``name`` (``cpu``, ``cuda``, ``cuda:N``) for the learned rule's
+    network, refused with a clear error where torch cannot use it."""
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError):
+        raise ConfigError(f"network device {name!r} is not a torch device name: cpu, cuda or cuda:N") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(f"network device {name!r}: torch {torch.__version__} sees no CUDA GPU "
+                              "(torch.cuda.is_available() is False); install a CUDA build of torch on a GPU "
+                              "machine, or leave the device unset for the compiled CPU network")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ConfigError(f"network device {name!r}: torch sees {torch.cuda.device_count()} CUDA GPU(s)")
+    elif device.type != "cpu":
+        raise ConfigError(f"network device {name!r}: only cpu and cuda devices are supported")
+    return device
+
+
 class LearnedOptimizer:
     """Update rule driven by a :class:`LearnedOptimizerNet`.
 
@@ -60,7 +81,8 @@ class LearnedOptimizer:
     #: state entries that a restart keeps (the noise counter: a restart never replays noise)
     persistent = ("calls",)
 
-    def __init__(self, net: LearnedOptimizerNet, scales: Scales, budget: int, seeds: list[int], theta: torch.Tensor | None = None):
+    def __init__(self, net: LearnedOptimizerNet, scales: Scales, budget: int, seeds: list[int], theta: torch.Tensor | None = None,
+                 device: str | None = None):
         self.net = net
         self.config = net.config
         self.scales = scales
@@ -77,6 +99,10 @@ class LearnedOptimizer:
         self._decays = np.array(self.config.momentum_decays, dtype=np.float64)
         self._radii = np.array(self.config.coordination_radii, dtype=np.float64)
         self._scratch: tuple[np.ndarray, ...] | None = None
+        self.device = None if device is None else network_device(device)
+        if self.device is not None:  # the layers as (G, in, out) and (G, 1, out) on the device
+            _, layers = net.layers(torch.from_numpy(self._theta))
+            self._device_layers = [(w.to(self.device), b[:, None, :].to(self.device)) for w, b in layers]
 
     def init(self, x: np.ndarray, f: np.ndarray, e: np.ndarray) -> State:
         b, n, _ = x.shape
@@ -118,19 +144,32 @@ class LearnedOptimizer:
         invariants[..., :5] = log1p_nonnegative(magnitudes)
         return invariants, vectors, state
 
+    def _network(self, inputs: np.ndarray) -> np.ndarray:
+        """The network's outputs (M, out) for inputs (M, in), float32; rows in G equal groups,
+        group g with parameter set g."""
+        if self.device is None:
+            out = np.empty((len(inputs), self._sizes[-1]), dtype=np.float32)
+            mlp(inputs, self._theta, len(VECTORS), self._sizes, out)
+            return out
+        with torch.no_grad():
+            h = torch.from_numpy(np.ascontiguousarray(inputs)).to(self.device).reshape(len(self._theta), -1, inputs.shape[1])
+            for k, (w, bias) in enumerate(self._device_layers):
+                h = torch.baddbmm(bias, h, w)
+                if k < len(self._device_layers) - 1:
+                    h = functional.silu(h)
+            return h.reshape(len(inputs), -1).cpu().numpy()
+
     def step(self, state: State, x: np.ndarray, f: np.ndarray, e: np.ndarray, cn: np.ndarray | None = None,
              noise: np.ndarray | None = None) -> tuple[np.ndarray, State]:
         """The rule's step; ``cn`` and ``noise`` as for :meth:`features`."""
         invariants, vectors, state = self.features(state, x, f, e, cn, noise)
         b, n, n_vectors = vectors.shape[0], vectors.shape[1], len(VECTORS)
         if self.config.variant == "equivariant":  # the step is the vectors weighted by the network's coefficients
-            network = np.empty((b * n, n_vectors), dtype=np.float32)
-            mlp(invariants.reshape(b * n, -1), self._theta, n_vectors, self._sizes, network)
+            network = self._network(invariants.reshape(b * n, -1))
             coefficients = network.reshape(b, n, n_vectors) + self._skip[:, None, :]
         else:  # the network sees each coordinate's invariants and vector entries, and gives the step along it
             rows = np.concatenate([np.broadcast_to(invariants[:, :, None, :], (b, n, 3, invariants.shape[2])), vectors], axis=3)
-            network = np.empty((b * n * 3, 1), dtype=np.float32)
-            mlp(rows.reshape(b * n * 3, -1), self._theta, n_vectors, self._sizes, network)
+            network = self._network(rows.reshape(b * n * 3, -1))
             vectors = ((vectors * self._skip[:, None, None, :]).sum(axis=3) + network.reshape(b, n, 3))[..., None]
             coefficients = np.ones((b, n, 1), dtype=np.float32)
         length = self.scales.length
