@@ -180,7 +180,7 @@ def train(
     if workers.rank == 0 and history:
         from .plots import plot_training
 
-        plot_training(history, out / "training_curve.png", config.trainer)
+        plot_training(history, out / "training_curve.png", config.trainer, config.distribution.held_out)
     return theta.detach()
 
 
