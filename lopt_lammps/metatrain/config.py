@@ -10,6 +10,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..optimizers import NetworkConfig
+from ..optimizers.learned import network_device
 from ..typed import build
 from .tasks import TaskDistribution
 
@@ -73,8 +74,6 @@ class TrainConfig:
         if self.network_device is not None:
             if self.learner != "rule":
                 raise ConfigError("network_device is for learner: rule (the hop policy has no network)")
-            from ..optimizers.learned import network_device
-
             network_device(self.network_device)
 
     def to_dict(self) -> dict[str, Any]:
