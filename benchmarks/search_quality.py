@@ -11,6 +11,10 @@ Per system and method it reports
   95 % intervals (a miss counts as never, so the median is "> budget" when fewer than half
   hit); seconds are a seed's share of its process's time;
 * the median gap of the best energy to the best-known one at the budget;
+* over all the systems together, per method against ``--versus``: the mean paired difference
+  of the anytime log gap (the hop policy's meta-objective: the mean over the budget of
+  log10(best - best-known + 1e-3)) and of the final log gap, with bootstrap 95 % intervals
+  and the Wilcoxon signed-rank test over all (system, seed) pairs;
 * against ``bh``: Fisher's exact test on success and the log-rank test on evaluations to
   hit, written as "not significant" where p >= 0.05;
 * one figure per system: the fraction of seeds that have hit by n evaluations (left) and
@@ -46,6 +50,7 @@ from _kept import run_kept  # noqa: E402
 from _report import machine, update_section  # noqa: E402
 
 from lopt_lammps import statistics as st  # noqa: E402
+from lopt_lammps.metatrain.objective import GAP_FLOOR, log_gap_loss  # noqa: E402
 from lopt_lammps.references import load_references, references_fingerprint  # noqa: E402
 from lopt_lammps.search import METHODS  # noqa: E402
 from lopt_lammps.search.result import SearchResult, traces_from_json, traces_to_json  # noqa: E402
@@ -120,20 +125,27 @@ def job_file(out: Path, job: tuple[str, Variant, int, list[int]]) -> Path:
 
 @dataclass
 class Outcome:
-    """One (system, method): per seed, evaluations and seconds to the first hit (inf: never), final gap."""
+    """One (system, method): per seed, evaluations and seconds to the first hit (inf: never), final
+    gap, and anytime log gap (mean over the budget of log10(gap + GAP_FLOOR))."""
 
     evaluations: np.ndarray
     seconds: np.ndarray
     gaps: np.ndarray
+    anytime: np.ndarray
 
     @classmethod
-    def of(cls, results: list[SearchResult], reference: float) -> "Outcome":
+    def of(cls, results: list[SearchResult], reference: float, budget: int) -> "Outcome":
         runs = sorted((run for result in results for run in result.runs), key=lambda run: run.seed)
         hits = [run.first_hit(reference, TOLERANCE) for run in runs]
         evaluations = np.array([math.inf if h is None else h for h in hits], dtype=float)
         seconds = np.array([math.inf if h is None else h / run.evaluations * run.notes["seconds"] for h, run in zip(hits, runs)])
         gaps = np.array([min(run.trace_energies, default=math.inf) - reference for run in runs])
-        return cls(evaluations, seconds, gaps)
+        anytime = np.array([log_gap_loss(run.trace_evaluations, run.trace_energies, budget, reference) for run in runs])
+        return cls(evaluations, seconds, gaps, anytime)
+
+    @property
+    def final_log_gaps(self) -> np.ndarray:
+        return np.log10(np.maximum(self.gaps, 0.0) + GAP_FLOOR)
 
     @property
     def successes(self) -> int:
@@ -178,6 +190,42 @@ def table_rows(system: str, reference: float, outcomes: dict[str, Outcome], budg
             row["gap_lower_than_baseline"] = int((o.gaps < baseline.gaps - TOLERANCE).sum())
         rows.append(row)
     return rows
+
+
+def pooled_rows(outcomes: dict[str, dict[str, Outcome]], versus: str) -> list[dict]:
+    """Per method, its paired log-gap differences against ``versus`` over every (system, seed)."""
+    rows = []
+    labels = dict.fromkeys(label for per_system in outcomes.values() for label in per_system if label != versus)
+    for label in labels:
+        pairs = [(o[label], o[versus]) for o in outcomes.values() if label in o and versus in o]
+        if not pairs:
+            continue
+        row: dict = {"method": label, "versus": versus, "systems": len(pairs), "pairs": sum(len(a.gaps) for a, _ in pairs)}
+        for name in ("anytime", "final_log_gaps"):
+            a = np.concatenate([getattr(mine, name) for mine, _ in pairs])
+            b = np.concatenate([getattr(theirs, name) for _, theirs in pairs])
+            mean, interval = st.paired_difference(a, b)
+            row[name] = {"mean_difference": mean, "interval": list(interval), "p": st.wilcoxon_p(a, b),
+                         "lower": int((a < b - 1e-9).sum()), "higher": int((a > b + 1e-9).sum())}
+        rows.append(row)
+    return rows
+
+
+def pooled_markdown(rows: list[dict], versus: str) -> list[str]:
+    lines = [
+        f"Over all systems together: the paired difference to `{versus}` (negative is better) of the anytime log",
+        "gap (mean over the budget of log10(best - best-known + 1e-3)) and of the final log gap, mean over",
+        "the (system, seed) pairs with its bootstrap 95 % interval; the Wilcoxon signed-rank test over the pairs;",
+        "how many pairs are lower and higher.",
+        "",
+        f"| method | systems, pairs | anytime log gap - {versus}'s | final log gap - {versus}'s |",
+        "| --- | ---: | --- | --- |",
+    ]
+    for row in rows:
+        cells = [f"{c['mean_difference']:+.3f} [{c['interval'][0]:+.3f}, {c['interval'][1]:+.3f}], {st.verdict(c['p'])}, "
+                 f"lower {c['lower']}, higher {c['higher']}" for c in (row["anytime"], row["final_log_gaps"])]
+        lines.append(f"| {row['method']} | {row['systems']}, {row['pairs']} | {cells[0]} | {cells[1]} |")
+    return lines
 
 
 def markdown_row(row: dict, budget: int) -> str:
@@ -276,14 +324,14 @@ def main() -> None:
         "| system | method | success | median evaluations to hit | median CPU time to hit | median gap (1e-3 eV or epsilon) | vs " + args.versus + ": success; time to hit; final gap |",
         "| --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    rows, shown = [], []
+    rows, every = [], {}
     for formula in args.systems:
         reference = float(refs[formula]["energy"])
-        outcomes = {v.label: Outcome.of(mine, reference) for v in chosen
+        outcomes = {v.label: Outcome.of(mine, reference, args.budget) for v in chosen
                     if (mine := [r for r in results if r.system.formula == formula and r.method == v.label])}
         if not outcomes:
             continue
-        shown.append(formula)
+        every[formula] = outcomes
         system_rows = table_rows(formula, reference, outcomes, args.budget, args.versus)
         rows += system_rows
         lines += [markdown_row(row, args.budget) for row in system_rows]
@@ -292,14 +340,17 @@ def main() -> None:
         if not args.no_write:
             FIGURES.mkdir(parents=True, exist_ok=True)
             (FIGURES / figure).write_bytes((args.out / figure).read_bytes())
-    lines += [""] + [f"![{formula}](figures/{args.section}-{formula}.png)" for formula in shown]
+    pooled = pooled_rows(every, args.versus)
+    if pooled:
+        lines += [""] + pooled_markdown(pooled, args.versus)
+    lines += [""] + [f"![{formula}](figures/{args.section}-{formula}.png)" for formula in every]
     text = "\n".join(lines)
     (args.out / "search_quality.md").write_text(text + "\n")
     print(text)
     if not args.no_write:
         update_section(args.section, text)
     if args.json:
-        print(json.dumps(finite(rows)))
+        print(json.dumps(finite(rows + [dict(row, system="pooled") for row in pooled])))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from lopt_lammps.statistics import (
     logrank_p,
     median_interval,
     median_time,
+    paired_difference,
     success_interval,
     verdict,
     wilcoxon_p,
@@ -50,3 +51,13 @@ def test_paired_test_and_verdicts():
     assert wilcoxon_p(a, a) == 1.0
     assert wilcoxon_p(a, a + 1.0) < 1e-5
     assert verdict(0.2) == "p = 0.2, not significant" and verdict(0.001) == "p = 0.001"
+
+
+def test_paired_difference_interval_covers_the_shift_and_excludes_zero_only_for_a_real_one():
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=120)
+    shifted = base - 0.3 + 0.1 * rng.normal(size=120)
+    mean, (low, high) = paired_difference(shifted, base)
+    assert low < mean < high and low < -0.3 < high and high < 0
+    mean, (low, high) = paired_difference(base + 0.1 * rng.normal(size=120), base)
+    assert low < 0 < high
