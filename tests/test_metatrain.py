@@ -1,6 +1,13 @@
 """Meta-training: trainers, the objective, a tiny real run, resume, workers, bad checkpoints."""
 
 import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -172,3 +179,37 @@ def test_trained_groups_of_the_hop_policy():
         TrainConfig.from_dict({"learner": "hops", "trained": ["temperature"]})
     with pytest.raises(ConfigError, match="learner: hops"):
         TrainConfig.from_dict({"trained": ["log_kt"]})
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (Linux /proc)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find the workers")
+def test_killing_the_training_stops_its_workers(tmp_path):
+    """As on a cluster or under nohup: the training runs detached (its parent is gone), is killed, and
+    its workers must not go on computing and writing checkpoints into its folder."""
+    config = tmp_path / "long.yaml"
+    config.write_text("iterations: 100000\npairs: 3\nsigma: 0.05\ntasks_per_iteration: 2\nreplicas: 1\nheld_out_every: 0\n"
+                      "distribution: {families: [[LJ, 8, 10]], unroll: [40, 60]}\n")
+    command = shlex.join([sys.executable, "-m", "lopt_lammps.cli", "train", str(config), "--out", str(tmp_path / "out"), "--workers", "2"])
+    launched = subprocess.run(["bash", "-c", f"{command} > /dev/null 2>&1 & echo $!"], capture_output=True, text=True, check=True)
+    training = int(launched.stdout)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (tmp_path / "out" / "history.json").exists():
+        time.sleep(0.2)  # the workers have started and trained an iteration
+    workers = [int(pid) for pid in Path(f"/proc/{training}/task/{training}/children").read_text().split()]
+    assert workers and all(map(_alive, workers))
+    os.kill(training, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(map(_alive, workers)):
+        time.sleep(0.2)
+    survivors = [pid for pid in workers if _alive(pid)]
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert not survivors, "workers outlived the killed training"

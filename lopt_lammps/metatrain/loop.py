@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -196,7 +198,21 @@ def _metadata(config: TrainConfig) -> dict[str, Any]:
     return {"training_config": json.dumps(config.to_dict()), "commit": git_commit()}
 
 
+def _exit_with_parent() -> None:
+    """Stop this worker as soon as the process that started it is gone: a killed training
+    leaves no workers behind that would go on computing and writing checkpoints."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def _spawned(rank: int, size: int, init_file: str, config: TrainConfig, out: str, accelerator: str | None) -> None:
+    _exit_with_parent()
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=size)
     try:
         train(config, out, Workers(rank, size), accelerator, progress=rank == 0)
