@@ -10,8 +10,13 @@ cosine clearly above that. The sign-flip test pools all pairs of an iteration (s
 :func:`lopt_lammps.metatrain.trainers.sign_flip_p`); its p-values are combined over the
 iterations (Fisher). Runs resume from ``OUT/<config>`` (delete it to rerun).
 
+``--trained FOLDER ...`` runs nothing: it reads the same diagnostics from finished training
+runs (``lopt-lammps train CONFIG --out FOLDER``, one folder per ``--configs`` entry, in order)
+over all their iterations, with the held-out metric's change from the start, and writes them
+to the section ``es-signal-trained``.
+
 Usage: ``python benchmarks/es_signal.py [--configs workflows/config/metatrain-hops.yaml ...]
-[--iterations 4] [--workers 2] [--json] [--no-write]``.
+[--iterations 4] [--workers 2] [--trained FOLDER ...] [--json] [--no-write]``.
 """
 
 from __future__ import annotations
@@ -38,11 +43,27 @@ def fisher_combined(p_values: list[float]) -> float:
 
 
 def signal_row(config_path: Path, iterations: int, workers: int, out: Path) -> dict:
-    config = TrainConfig.from_yaml(config_path)
-    config = replace(config, iterations=iterations, held_out_every=0, save_every=1)
+    """Train the first ``iterations`` of a configuration (held-out evaluation off) and summarise them."""
+    config = replace(TrainConfig.from_yaml(config_path), iterations=iterations, held_out_every=0, save_every=1)
     folder = out / config_path.stem
     train_parallel(config, folder, n_workers=workers)
+    return summary(config_path, config, json.loads((folder / "history.json").read_text()))
+
+
+def trained_row(config_path: Path, folder: Path) -> dict:
+    """The diagnostics of a finished training run of ``config_path`` in ``folder``, with its held-out metric."""
+    if not (folder / "history.json").is_file():
+        raise SystemExit(f"{folder} holds no history.json: give the --out folder of a training run that has saved a checkpoint")
     history = json.loads((folder / "history.json").read_text())
+    row = summary(config_path, TrainConfig.from_yaml(config_path), history)
+    row["folder"] = str(folder)
+    row["held_out_change"] = [{"iteration": h["iteration"], "change": h["held_out_change"], "interval": h["held_out_change_interval"]}
+                              for h in history if "held_out_change" in h]
+    return row
+
+
+def summary(config_path: Path, config: TrainConfig, history: list[dict]) -> dict:
+    """Per-iteration cosines and sign-flip p-values of a run's history, combined."""
     cosines = np.array([h["gradient_cosine_halves"] for h in history])
     p_values = [h["gradient_signal_p"] for h in history]
     n_params = int((make_learner(config).scale() > 0).sum())  # the parameters trained
@@ -61,9 +82,16 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=4, help="iterations of each configuration")
     parser.add_argument("--workers", type=int, default=2, help="local worker processes")
     parser.add_argument("--out", type=Path, default=Path("results/es-signal"))
+    parser.add_argument("--trained", nargs="+", type=Path, metavar="FOLDER",
+                        help="summarise these finished training runs of --configs (in order) instead of training")
     parser.add_argument("--json", action="store_true", help="end with the table as one line of JSON")
     parser.add_argument("--no-write", action="store_true", help="print only, do not update docs/benchmarks.md")
     args = parser.parse_args()
+    if args.trained:
+        if len(args.trained) != len(args.configs):
+            raise SystemExit(f"--trained names {len(args.trained)} folders for {len(args.configs)} --configs: give one folder per configuration")
+        publish_trained([trained_row(path.resolve(), folder) for path, folder in zip(args.configs, args.trained)], args)
+        return
     rows = [signal_row(path.resolve(), args.iterations, args.workers, args.out) for path in args.configs]
     lines = [
         "## Is there an ES signal? (`benchmarks/es_signal.py`)",
@@ -86,6 +114,26 @@ def main() -> None:
                      f"{', '.join(f'{p:.2f}' for p in r['sign_flip_p'])} | {r['combined_p']:.3f} | "
                      f"{r['drift_over_random_walk']:.2f} |")
     publish("es-signal", lines, rows, not args.no_write, args.json)
+
+
+def publish_trained(rows: list[dict], args: argparse.Namespace) -> None:
+    lines = [
+        "## The ES signal over whole training runs (`benchmarks/es_signal.py --trained`)",
+        "",
+        f"Summarised on {machine()}. As the section above, over all iterations of finished",
+        "training runs; held-out: the change of the run's own held-out metric (its configuration's",
+        "held_out compositions) from the parameters training started from, paired, with its 95 % interval",
+        "(lower is better).",
+        "",
+        "| configuration | parameters d | pairs | iterations | mean cosine (95 %) | 1/sqrt(d) | combined sign-flip p | drift / noise drift | held-out change by iteration |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in rows:
+        held = ", ".join(f"{h['iteration'] + 1}: {h['change']:+.2f} ± {h['interval']:.2f}" for h in r["held_out_change"]) or "-"
+        lines.append(f"| `{r['config']}` | {r['parameters']} | {r['pairs']} | {r['iterations']} | "
+                     f"{r['mean_cosine']:.2f} ± {r['mean_cosine_interval']:.2f} | {r['noise_spread']:.2f} | "
+                     f"{r['combined_p']:.2g} | {r['drift_over_random_walk']:.2f} | {held} |")
+    publish("es-signal-trained", lines, rows, not args.no_write, args.json)
 
 
 if __name__ == "__main__":
