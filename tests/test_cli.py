@@ -54,3 +54,19 @@ def test_errors_are_clear(tmp_path, capsys):
     assert "not found" in capsys.readouterr().err
     assert main(["search", "LJ13", "--method", "fire", "--budget", "10", "--db", str(tmp_path / "no" / "x.db")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_optimizer_info_and_compare_read_hop_policies(tmp_path, capsys):
+    from lopt_lammps.search.learned_policy import initial_parameters, policy_fingerprint, save_policy
+    from lopt_lammps.search.policies import BasinHoppingSettings
+
+    theta = initial_parameters(BasinHoppingSettings())
+    theta[6] = 0.25  # first swap_strong weight
+    save_policy(tmp_path / "policy.json", theta, 200, {"commit": "abc"})
+    assert main(["optimizer", "info", str(tmp_path / "policy.json")]) == 0
+    out = capsys.readouterr().out
+    assert f"hop policy, fingerprint {policy_fingerprint(theta, 200)}" in out
+    assert "swap_strong: 0.25, 0, 0" in out and "commit: abc" in out
+    (tmp_path / "broken.json").write_text("{}")
+    assert main(["optimizer", "compare", str(tmp_path / "broken.json")]) == 2
+    assert "is not a lopt-lammps hop-policy file" in capsys.readouterr().err

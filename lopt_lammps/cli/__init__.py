@@ -148,13 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     wc.add_argument("config", type=Path, help="JSON file, or - for standard input")
     wc.set_defaults(func=cmd_workflow_check)
 
-    opt = sub.add_parser("optimizer", help="inspect learned-optimizer checkpoints",
-                         description="Inspect learned-optimizer checkpoints.")
+    opt = sub.add_parser("optimizer", help="inspect learned-optimizer checkpoints and hop policies",
+                         description="Inspect learned-optimizer checkpoints (.pt) and learned hop policies (.json).")
     optsub = opt.add_subparsers(dest="optimizer_command", required=True, metavar="OPTIMIZER_COMMAND")
-    oi = optsub.add_parser("info", help="fingerprint, architecture and provenance of a checkpoint")
+    oi = optsub.add_parser("info", help="fingerprint, parameters and provenance of a checkpoint or hop policy")
     oi.add_argument("path", type=Path)
     oi.set_defaults(func=cmd_optimizer_info)
-    oc = optsub.add_parser("compare", help="is this checkpoint the shipped pretrained optimizer?")
+    oc = optsub.add_parser("compare", help="is this checkpoint (or hop policy) the shipped pretrained one?")
     oc.add_argument("path", type=Path)
     oc.set_defaults(func=cmd_optimizer_compare)
 

@@ -27,24 +27,47 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_optimizer_info(args: argparse.Namespace) -> int:
-    from ..optimizers import LearnedOptimizerNet
+def _is_policy(path) -> bool:
+    """Hop policies are JSON files (``lopt-lammps train`` with learner hops); networks are torch checkpoints."""
+    return path.suffix == ".json"
 
-    net = LearnedOptimizerNet.load(args.path)
-    print(f"{args.path}: fingerprint {net.fingerprint()}, variant {net.config.variant}, {net.n_params} parameters")
-    for key, value in sorted(net.metadata.items()):
+
+def cmd_optimizer_info(args: argparse.Namespace) -> int:
+    if _is_policy(args.path):
+        from ..search.learned_policy import PARAMETERS, load_policy, policy_fingerprint
+
+        theta, patience, metadata = load_policy(args.path)
+        print(f"{args.path}: hop policy, fingerprint {policy_fingerprint(theta, patience)}, {len(theta)} parameters, patience {patience}")
+        offset = 0
+        for name, size in PARAMETERS.items():
+            print(f"  {name}: {', '.join(f'{v:.4g}' for v in theta[offset:offset + size])}")
+            offset += size
+    else:
+        from ..optimizers import LearnedOptimizerNet
+
+        net = LearnedOptimizerNet.load(args.path)
+        print(f"{args.path}: fingerprint {net.fingerprint()}, variant {net.config.variant}, {net.n_params} parameters")
+        metadata = net.metadata
+    for key, value in sorted(metadata.items()):
         print(f"  {key}: {str(value)[:200]}")
     return 0
 
 
 def cmd_optimizer_compare(args: argparse.Namespace) -> int:
-    """Whether a trained checkpoint has the same weights as the shipped pretrained optimizer."""
-    from ..optimizers import LearnedOptimizerNet
-    from ..pretrained import pretrained_path
+    """Whether a trained checkpoint or hop policy is the one shipped with the package."""
+    if _is_policy(args.path):
+        from ..pretrained import pretrained_policy_path
+        from ..search.learned_policy import load_policy, policy_fingerprint
 
-    trained = LearnedOptimizerNet.load(args.path)
-    shipped = LearnedOptimizerNet.load(pretrained_path())
-    same = trained.fingerprint() == shipped.fingerprint()
-    print(f"trained {trained.fingerprint()} vs shipped {shipped.fingerprint()}: "
-          + ("identical, the shipped optimizer is reproduced" if same else "different"))
+        trained = policy_fingerprint(*load_policy(args.path)[:2])
+        shipped = policy_fingerprint(*load_policy(pretrained_policy_path())[:2])
+        what = "hop policy"
+    else:
+        from ..optimizers import LearnedOptimizerNet
+        from ..pretrained import pretrained_path
+
+        trained, shipped = LearnedOptimizerNet.load(args.path).fingerprint(), LearnedOptimizerNet.load(pretrained_path()).fingerprint()
+        what = "optimizer"
+    same = trained == shipped
+    print(f"trained {trained} vs shipped {shipped}: " + (f"identical, the shipped {what} is reproduced" if same else "different"))
     return 0 if same else 1
