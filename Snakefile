@@ -3,7 +3,7 @@
 #   snakemake search_si     disordered Stillinger-Weber silicon
 #   snakemake search_lj     Lennard-Jones clusters
 #   snakemake relax_cells   large periodic crystals relaxed over MPI ranks
-#   snakemake metatrain     reproduce the shipped learned optimizer (hours)
+#   snakemake metatrain     reproduce the shipped hop policy and update-rule network (hours)
 #   snakemake benchmark     search-quality benchmark
 # Rules only call the lopt-lammps command line; see docs/workflows.md.
 
