@@ -2,6 +2,7 @@
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -129,3 +130,17 @@ def test_a_tiny_hop_policy_training_runs_and_resumes_bit_identically(tmp_path):
     assert {"gradient_cosine_halves", "drift", "random_walk", "learning_rate"} <= set(history[0])
     assert history[-1]["learning_rate"] < history[0]["learning_rate"]  # cosine schedule
     assert {"held_out", "held_out_interval", "held_out_change"} <= set(history[-1])
+
+
+def test_the_shipped_policy_is_basin_hopping_with_trained_swap_choices():
+    from lopt_lammps.metatrain import TrainConfig
+    from lopt_lammps.pretrained import pretrained_policy_path, resolve_method
+
+    theta, patience, metadata = load_policy(pretrained_policy_path())
+    start, s = initial_parameters(BasinHoppingSettings()), slices()
+    trained = {name for name, where in s.items() if not np.allclose(theta[where], start[where], rtol=0, atol=1e-12)}
+    assert trained == {"swap_strong", "swap_weak"} and patience == BasinHoppingSettings().patience
+    config = TrainConfig.from_yaml(Path(__file__).resolve().parent.parent / "workflows/config/metatrain-hop-policy.yaml")
+    assert json.loads(metadata["training_config"]) == json.loads(json.dumps(config.to_dict()))  # reproducible from it
+    assert metadata["iterations"] == config.iterations
+    assert resolve_method("auto", None)[0] == "learned"

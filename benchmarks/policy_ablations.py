@@ -1,0 +1,56 @@
+"""What a trained hop policy learned, part by part: policies with one trained part switched off.
+
+For each parameter slice (``lopt_lammps.search.learned_policy.PARAMETERS``) in which a trained
+policy differs from its untrained start (basin hopping's defaults as a policy), writes
+``OUT/without-<slice>.json``: the trained policy with that slice reset to its start. Compare
+them with ``benchmarks/search_quality.py --learned without-swap_strong=OUT/without-swap_strong.json
+... --versus trained`` (the ablation switched off is the only difference between two runs of a
+pair of seeds).
+
+Usage: ``python benchmarks/policy_ablations.py [POLICY] --out results/policy-ablations``
+(POLICY: the shipped ``lopt_lammps/data/learned_policy.json`` by default); prints the paths
+written, one per line, as ``LABEL=PATH`` for ``--learned``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from lopt_lammps.pretrained import pretrained_policy_path
+from lopt_lammps.search.learned_policy import initial_parameters, load_policy, save_policy, slices
+from lopt_lammps.search.policies import BasinHoppingSettings
+
+
+def ablations(theta: np.ndarray, start: np.ndarray) -> dict[str, np.ndarray]:
+    """Per trained slice, ``theta`` with that slice reset to ``start``."""
+    out = {}
+    for name, where in slices().items():
+        if not np.allclose(theta[where], start[where], rtol=0, atol=1e-12):
+            ablated = theta.copy()
+            ablated[where] = start[where]
+            out[name] = ablated
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("policy", nargs="?", type=Path, help="a trained hop policy (default: the shipped one)")
+    parser.add_argument("--out", type=Path, default=Path("results/policy-ablations"))
+    args = parser.parse_args()
+    path = args.policy or pretrained_policy_path()
+    theta, patience, metadata = load_policy(path)
+    variants = ablations(theta, initial_parameters(BasinHoppingSettings()))
+    if not variants:
+        raise SystemExit(f"{path} is its untrained start: nothing was trained to switch off")
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, ablated in variants.items():
+        target = args.out / f"without-{name}.json"
+        save_policy(target, ablated, patience, {**metadata, "ablated": f"{name} reset to its untrained start", "from": str(path)})
+        print(f"without-{name}={target}")
+
+
+if __name__ == "__main__":
+    main()
