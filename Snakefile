@@ -33,6 +33,10 @@ rule search_agcu:
     input: campaign_targets("agcu")
 
 
+rule metatrain:
+    input: expand(f"{RESULTS}/{{training}}/reproduction.txt", training=SHIPPED_TRAININGS)
+
+
 rule search_si:
     input: campaign_targets("si")
 

@@ -9,10 +9,6 @@ SHIPPED_TRAININGS = {
 }
 
 
-rule metatrain:
-    input: expand(f"{RESULTS}/{{training}}/reproduction.txt", training=SHIPPED_TRAININGS)
-
-
 rule metatrain_one:
     input: lambda w: SHIPPED_TRAININGS[w.training][0]
     output:
