@@ -20,18 +20,17 @@ from pathlib import Path
 import numpy as np
 
 from lopt_lammps.pretrained import pretrained_policy_path
-from lopt_lammps.search.learned_policy import initial_parameters, load_policy, save_policy, slices
+from lopt_lammps.search.learned_policy import changed_slices, initial_parameters, load_policy, save_policy, slices
 from lopt_lammps.search.policies import BasinHoppingSettings
 
 
 def ablations(theta: np.ndarray, start: np.ndarray) -> dict[str, np.ndarray]:
     """Per trained slice, ``theta`` with that slice reset to ``start``."""
     out = {}
-    for name, where in slices().items():
-        if not np.allclose(theta[where], start[where], rtol=0, atol=1e-12):
-            ablated = theta.copy()
-            ablated[where] = start[where]
-            out[name] = ablated
+    for name in changed_slices(theta, start):
+        where = slices()[name]
+        out[name] = theta.copy()
+        out[name][where] = start[where]
     return out
 
 

@@ -57,11 +57,11 @@ def test_errors_are_clear(tmp_path, capsys):
 
 
 def test_optimizer_info_and_compare_read_hop_policies(tmp_path, capsys):
-    from lopt_lammps.search.learned_policy import initial_parameters, policy_fingerprint, save_policy
+    from lopt_lammps.search.learned_policy import initial_parameters, policy_fingerprint, save_policy, slices
     from lopt_lammps.search.policies import BasinHoppingSettings
 
     theta = initial_parameters(BasinHoppingSettings())
-    theta[6] = 0.25  # first swap_strong weight
+    theta[slices()["swap_strong"].start] = 0.25
     save_policy(tmp_path / "policy.json", theta, 200, {"commit": "abc"})
     assert main(["optimizer", "info", str(tmp_path / "policy.json")]) == 0
     out = capsys.readouterr().out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -27,21 +28,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _is_policy(path) -> bool:
+def _is_policy(path: Path) -> bool:
     """Hop policies are JSON files (``lopt-lammps train`` with learner hops); networks are torch checkpoints."""
     return path.suffix == ".json"
 
 
 def cmd_optimizer_info(args: argparse.Namespace) -> int:
     if _is_policy(args.path):
-        from ..search.learned_policy import PARAMETERS, load_policy, policy_fingerprint
+        from ..search.learned_policy import load_policy, policy_fingerprint, slices
 
         theta, patience, metadata = load_policy(args.path)
         print(f"{args.path}: hop policy, fingerprint {policy_fingerprint(theta, patience)}, {len(theta)} parameters, patience {patience}")
-        offset = 0
-        for name, size in PARAMETERS.items():
-            print(f"  {name}: {', '.join(f'{v:.4g}' for v in theta[offset:offset + size])}")
-            offset += size
+        for name, where in slices().items():
+            print(f"  {name}: {', '.join(f'{v:.4g}' for v in theta[where])}")
     else:
         from ..optimizers import LearnedOptimizerNet
 

@@ -73,6 +73,11 @@ def slices() -> dict[str, slice]:
     return out
 
 
+def changed_slices(theta: np.ndarray, start: np.ndarray) -> list[str]:
+    """Names of the slices in which ``theta`` differs from ``start`` (what training moved)."""
+    return [name for name, where in slices().items() if not np.allclose(theta[where], start[where], rtol=0, atol=1e-12)]
+
+
 def perturbation_scale(groups: tuple[str, ...] | None = None) -> np.ndarray:
     """Relative perturbation size of every parameter (N_PARAMETERS,); zero outside ``groups``
     (names of :data:`PARAMETERS`) when given, so that only those are trained."""
