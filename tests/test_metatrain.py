@@ -181,6 +181,25 @@ def test_trained_groups_of_the_hop_policy():
         TrainConfig.from_dict({"trained": ["log_kt"]})
 
 
+def test_a_hop_training_starts_from_an_earlier_stage_policy(tmp_path):
+    from lopt_lammps.metatrain.learners import make_learner
+    from lopt_lammps.search.learned_policy import initial_parameters, save_policy, slices
+    from lopt_lammps.search.policies import BasinHoppingSettings
+
+    theta = initial_parameters(BasinHoppingSettings())
+    theta[slices()["swap_weak"]] = [0.8, -0.3, -0.8]
+    save_policy(tmp_path / "stage1.json", theta, BasinHoppingSettings().patience)
+    config = TrainConfig.from_dict({"learner": "hops", "start_policy": str(tmp_path / "stage1.json"), "trained": ["log_kt"]})
+    np.testing.assert_array_equal(make_learner(config).initial().numpy(), theta)
+    with pytest.raises(ConfigError, match="has patience"):
+        make_learner(TrainConfig.from_dict({"learner": "hops", "start_policy": str(tmp_path / "stage1.json"),
+                                            "hops": {"patience": 7}}))
+    with pytest.raises(ConfigError, match="start_policy: hop-policy file .* not found"):
+        make_learner(TrainConfig.from_dict({"learner": "hops", "start_policy": str(tmp_path / "missing.json")}))
+    with pytest.raises(ConfigError, match="start_policy is for learner: hops"):
+        TrainConfig.from_dict({"start_policy": str(tmp_path / "stage1.json")})
+
+
 def _alive(pid: int) -> bool:
     """Whether process ``pid`` exists and is not a zombie (Linux /proc)."""
     try:

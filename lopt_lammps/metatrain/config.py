@@ -45,6 +45,9 @@ class TrainConfig:
     hops: dict[str, Any] = field(default_factory=dict)
     #: learner "hops": the parameter groups trained (names in search.learned_policy.PARAMETERS); empty: all
     trained: tuple[str, ...] = ()
+    #: learner "hops": a hop-policy file (policy.json of an earlier training) whose parameters
+    #: this training starts from instead of ``hops``' basin hopping; its patience must match
+    start_policy: str | None = None
     distribution: TaskDistribution = field(default_factory=TaskDistribution)
     #: learner "rule": the torch device the population's networks run on (cpu, cuda, cuda:N);
     #: unset: the compiled CPU network
@@ -71,6 +74,8 @@ class TrainConfig:
                 raise ConfigError(f"trained names parameter groups of the hop policy (learner: hops): {', '.join(PARAMETERS)}"
                                   + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
 
+        if self.start_policy is not None and self.learner != "hops":
+            raise ConfigError("start_policy is for learner: hops (a hop-policy file to start from)")
         if self.network_device is not None:
             if self.learner != "rule":
                 raise ConfigError("network_device is for learner: rule (the hop policy has no network)")

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..errors import ConfigError
+from ..errors import CheckpointError, ConfigError
 from ..optimizers import LearnedOptimizerNet
 from ..references import load_references
-from ..search.learned_policy import LearnedHopPolicy, initial_parameters, perturbation_scale, save_policy
+from ..search.learned_policy import LearnedHopPolicy, initial_parameters, load_policy, perturbation_scale, save_policy
 from ..search.policies import BasinHoppingSettings
 from .config import TrainConfig
 from .evaluate import evaluate_population
@@ -57,7 +57,8 @@ class RuleLearner:
 
 
 class HopLearner:
-    """The learned hop policy, starting from basin hopping with ``config.hops`` settings."""
+    """The learned hop policy, starting from basin hopping with ``config.hops`` settings, or
+    from the policy file ``config.start_policy`` (a later stage of a training)."""
 
     output = "policy.json"
 
@@ -65,9 +66,22 @@ class HopLearner:
         self.settings = BasinHoppingSettings(**config.hops)
         self.references = load_references()
         self.trained = config.trained
+        self.start = initial_parameters(self.settings)
+        if config.start_policy is not None:
+            self.start = self._read_start(Path(config.start_policy))
+
+    def _read_start(self, path: Path) -> np.ndarray:
+        try:
+            theta, patience, _ = load_policy(path)
+        except CheckpointError as err:
+            raise ConfigError(f"start_policy: {err}") from err
+        if patience != self.settings.patience:
+            raise ConfigError(f"start_policy {path} has patience {patience} but hops sets {self.settings.patience}; "
+                              "set hops: {patience: ...} to the policy's")
+        return theta
 
     def initial(self) -> torch.Tensor:
-        return torch.from_numpy(initial_parameters(self.settings))
+        return torch.from_numpy(self.start.copy())
 
     def scale(self) -> torch.Tensor:
         """Perturbation scale per parameter; zero for the groups left out of ``trained``."""
