@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from lopt_lammps.cli import main
+from lopt_lammps.pretrained import pretrained_path, pretrained_policy_path
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -21,6 +22,16 @@ def test_help_explains_commands():
     assert "--budget" in out.stdout and "energy+force evaluations per seed" in out.stdout
     methods = re.sub(r"-\n\s+", "-", out.stdout)  # argparse may break a name at its hyphen
     assert "ase-bh" in methods and "ase-mh" in methods and "BasinHopping" in out.stdout
+
+
+@pytest.mark.parametrize("shipped", [pretrained_policy_path, pretrained_path], ids=["hop policy", "update rule"])
+def test_output_read_by_a_reader_that_leaves_is_no_error(shipped):
+    """`lopt-lammps optimizer info FILE | head -1`: the reader closes the pipe early."""
+    process = subprocess.Popen([sys.executable, "-m", "lopt_lammps.cli", "optimizer", "info", str(shipped())],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()
+    assert process.wait(timeout=120) == 1
+    assert process.stderr.read() == ""
 
 
 def test_search_then_db_best(tmp_path, capsys):

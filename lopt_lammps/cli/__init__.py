@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from .. import __version__
@@ -216,9 +218,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's own flush at exit
+        return status
     except (LoptError, ValueError) as err:
         return print_error(str(err))
+    except BrokenPipeError:  # the reader of the output left (`... | head`): nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit would fail too
+        return 1
     except OSError as err:
         return print_error(f"{err.filename or ''}: {err.strerror or err}; check the path and its permissions")
 
