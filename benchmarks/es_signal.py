@@ -12,11 +12,11 @@ iterations (Fisher). Runs resume from ``OUT/<config>`` (delete it to rerun).
 
 ``--trained FOLDER ...`` runs nothing: it reads the same diagnostics from finished training
 runs (``lopt-lammps train CONFIG --out FOLDER``, one folder per ``--configs`` entry, in order)
-over all their iterations, with the held-out metric's change from the start, and writes them
-to the section ``es-signal-trained``.
+over all their iterations (a stopped run: those it finished), with the held-out metric's change
+from the start, and writes them to the section ``es-signal-trained`` (``--section`` names another).
 
 Usage: ``python benchmarks/es_signal.py [--configs workflows/config/metatrain-hops.yaml ...]
-[--iterations 4] [--workers 2] [--trained FOLDER ...] [--json] [--no-write]``.
+[--iterations 4] [--workers 2] [--trained FOLDER ...] [--section NAME] [--json] [--no-write]``.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ def main() -> None:
                         help="summarise these finished training runs of --configs (in order) instead of training")
     parser.add_argument("--json", action="store_true", help="end with the table as one line of JSON")
     parser.add_argument("--no-write", action="store_true", help="print only, do not update docs/benchmarks.md")
+    parser.add_argument("--section", help="section of docs/benchmarks.md (default: es-signal, with --trained es-signal-trained)")
     args = parser.parse_args()
     if args.trained:
         if len(args.trained) != len(args.configs):
@@ -113,7 +114,7 @@ def main() -> None:
                      f"{r['mean_cosine']:.2f} ± {r['mean_cosine_interval']:.2f} | {r['noise_spread']:.2f} | "
                      f"{', '.join(f'{p:.2f}' for p in r['sign_flip_p'])} | {r['combined_p']:.3f} | "
                      f"{r['drift_over_random_walk']:.2f} |")
-    publish("es-signal", lines, rows, not args.no_write, args.json)
+    publish(args.section or "es-signal", lines, rows, not args.no_write, args.json)
 
 
 def publish_trained(rows: list[dict], args: argparse.Namespace) -> None:
@@ -133,7 +134,7 @@ def publish_trained(rows: list[dict], args: argparse.Namespace) -> None:
         lines.append(f"| `{r['config']}` | {r['parameters']} | {r['pairs']} | {r['iterations']} | "
                      f"{r['mean_cosine']:.2f} ± {r['mean_cosine_interval']:.2f} | {r['noise_spread']:.2f} | "
                      f"{r['combined_p']:.2g} | {r['drift_over_random_walk']:.2f} | {held} |")
-    publish("es-signal-trained", lines, rows, not args.no_write, args.json)
+    publish(args.section or "es-signal-trained", lines, rows, not args.no_write, args.json)
 
 
 if __name__ == "__main__":
