@@ -200,6 +200,15 @@ def test_a_hop_training_starts_from_an_earlier_stage_policy(tmp_path):
         TrainConfig.from_dict({"start_policy": str(tmp_path / "stage1.json")})
 
 
+def test_a_checkpoint_from_before_a_new_key_still_resumes():
+    config = TrainConfig.from_dict({"learner": "hops", "trained": ["log_kt"], "pairs": 3})
+    stored = json.loads(json.dumps(config.to_dict()))
+    del stored["start_policy"]  # written by a version without it: its default
+    assert config.is_written_in(stored)
+    assert not config.is_written_in({**stored, "pairs": 4})
+    assert not config.is_written_in({**stored, "no_such_key": 1}) and not config.is_written_in("pairs: 3")
+
+
 def _alive(pid: int) -> bool:
     """Whether process ``pid`` exists and is not a zombie (Linux /proc)."""
     try:

@@ -94,6 +94,14 @@ class TrainConfig:
             build(BasinHoppingSettings, config.hops, WHERE, "hops")
         return config
 
+    def is_written_in(self, stored: Any) -> bool:
+        """Whether ``stored`` (a checkpoint's or a trained file's ``to_dict()``, perhaps from an
+        older version that lacked keys added since with their defaults) is this configuration."""
+        try:
+            return isinstance(stored, dict) and type(self).from_dict(stored) == self
+        except ConfigError:
+            return False
+
     @classmethod
     def from_yaml(cls, path: str | Path) -> "TrainConfig":
         try:

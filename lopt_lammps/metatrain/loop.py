@@ -79,7 +79,7 @@ def load_state(path: Path, config: TrainConfig) -> dict[str, Any]:
     if (not isinstance(payload.get("iteration"), int) or not isinstance(payload.get("trainer"), dict)
             or not isinstance(payload.get("history"), str) or not isinstance(theta, torch.Tensor) or not torch.isfinite(theta).all()):
         raise CheckpointError(f"training checkpoint {path} is damaged (missing or non-finite entries); delete it to start over")
-    if payload.get("config") != config.to_dict():
+    if not config.is_written_in(payload.get("config")):
         raise CheckpointError(
             f"{path} was written with a different training configuration; use the same "
             "configuration to resume, or a new output folder"
