@@ -43,21 +43,13 @@ def evaluations_for(n_atoms: int) -> int:
 
 def native_seconds(formula: str, evaluations: int) -> float:
     """LAMMPS alone: its FIRE minimiser on the rattled cell, ``evaluations`` force evaluations."""
-    from lopt_lammps.distributed import Crystal
-    from lopt_lammps.engine import NEIGHBOUR_SKIN
+    from lopt_lammps.distributed import Crystal, create_cell
     from lopt_lammps.lammps_runtime import start_lammps
 
     crystal = Crystal.parse(formula)
     lmp = start_lammps(parallel=True)
     try:
-        edge, n = crystal.edge(), crystal.n_atoms
-        for command in [f"units {crystal.potential.units}", "atom_style atomic", "atom_modify map array",
-                        f"region box block 0 {edge!r} 0 {edge!r} 0 {edge!r}", "create_box 1 box",
-                        *crystal.potential.lammps_commands([crystal.element]),
-                        f"neighbor {NEIGHBOUR_SKIN[crystal.potential.units]!r} bin", "thermo 0", "min_style fire"]:
-            lmp.command(command)
-        positions = crystal.positions(0.08, seed=0) % edge
-        lmp.create_atoms(n, list(range(1, n + 1)), [1] * n, positions.ravel().tolist())
+        create_cell(lmp, crystal, crystal.positions(0.08, seed=0), commands=("thermo 0", "min_style fire"))
         lmp.command("run 0 post no")
         started = time.perf_counter()
         lmp.command(f"minimize 0.0 0.0 {evaluations - 1} {evaluations}")  # tolerances 0: every iteration runs

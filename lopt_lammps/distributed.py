@@ -263,7 +263,10 @@ def _command(lmp: Any, command: str) -> None:
         raise EngineError(f"LAMMPS command {command!r} failed: {err}") from err
 
 
-def _build(lmp: Any, crystal: Crystal, positions: np.ndarray, state_columns: int, ghost_cutoff: float) -> None:
+def create_cell(lmp: Any, crystal: Crystal, positions: np.ndarray, ghost_cutoff: float = 0.0,
+                commands: tuple[str, ...] = ()) -> None:
+    """The crystal's periodic cell in ``lmp``: box, potential, neighbour lists, ghost atoms as far as
+    ``ghost_cutoff``, then ``commands``, then the atoms at ``positions`` (collective)."""
     edge = crystal.edge()
     skin = NEIGHBOUR_SKIN[crystal.potential.units]
     reach = crystal.potential.cutoff([crystal.element]) + skin
@@ -277,21 +280,28 @@ def _build(lmp: Any, crystal: Crystal, positions: np.ndarray, state_columns: int
         "atom_modify map array",
         f"region lopt_box block 0 {edge!r} 0 {edge!r} 0 {edge!r}",
         "create_box 1 lopt_box",
-        f"fix lopt_state all property/atom d2_lopt_state {state_columns}",
         *crystal.potential.lammps_commands([crystal.element]),
         f"neighbor {skin!r} bin",
         f"neigh_modify one {per_atom} page {max(100_000, 20 * per_atom)}",
         *ghosts,
-        "compute lopt_energy all pe",
-        # a fix that asks for the energy every step makes LAMMPS tally it every step
-        "fix lopt_tally all ave/time 1 1 1 c_lopt_energy",
-        "fix lopt_ext all external pf/callback 1 1",
-        "thermo 0",
+        *commands,
     ]:
         _command(lmp, command)
     n = crystal.n_atoms
     # every rank passes all atoms; each keeps those inside its subdomain (wrapped into the cell)
     lmp.create_atoms(n, list(range(1, n + 1)), [1] * n, np.mod(positions, edge).ravel().tolist())
+
+
+def _build(lmp: Any, crystal: Crystal, positions: np.ndarray, state_columns: int, ghost_cutoff: float) -> None:
+    """The cell with what a rule's relaxation adds: its per-atom state, the energy every step, the callback."""
+    create_cell(lmp, crystal, positions, ghost_cutoff, (
+        f"fix lopt_state all property/atom d2_lopt_state {state_columns}",
+        "compute lopt_energy all pe",
+        # a fix that asks for the energy every step makes LAMMPS tally it every step
+        "fix lopt_tally all ave/time 1 1 1 c_lopt_energy",
+        "fix lopt_ext all external pf/callback 1 1",
+        "thermo 0",
+    ))
 
 
 def _write_positions(lmp: Any, crystal: Crystal, path: Path) -> None:
