@@ -66,9 +66,8 @@ class HopLearner:
         self.settings = BasinHoppingSettings(**config.hops)
         self.references = load_references()
         self.trained = config.trained
-        self.start = initial_parameters(self.settings)
-        if config.start_policy is not None:
-            self.start = self._read_start(Path(config.start_policy))
+        self.start = (initial_parameters(self.settings) if config.start_policy is None
+                      else self._read_start(Path(config.start_policy)))
 
     def _read_start(self, path: Path) -> np.ndarray:
         try:
