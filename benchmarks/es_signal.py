@@ -94,8 +94,9 @@ def main() -> None:
         publish_trained([trained_row(path.resolve(), folder) for path, folder in zip(args.configs, args.trained)], args)
         return
     rows = [signal_row(path.resolve(), args.iterations, args.workers, args.out) for path in args.configs]
+    section = args.section or "es-signal"
     lines = [
-        "## Is there an ES signal? (`benchmarks/es_signal.py`)",
+        f"## Is there an ES signal? (`benchmarks/es_signal.py`, section {section})",
         "",
         f"Measured on {machine()}. The first iterations of each training configuration; per",
         "iteration, the cosine between the gradient estimates of the two halves of the antithetic",
@@ -114,12 +115,13 @@ def main() -> None:
                      f"{r['mean_cosine']:.2f} ± {r['mean_cosine_interval']:.2f} | {r['noise_spread']:.2f} | "
                      f"{', '.join(f'{p:.2f}' for p in r['sign_flip_p'])} | {r['combined_p']:.3f} | "
                      f"{r['drift_over_random_walk']:.2f} |")
-    publish(args.section or "es-signal", lines, rows, not args.no_write, args.json)
+    publish(section, lines, rows, not args.no_write, args.json)
 
 
 def publish_trained(rows: list[dict], args: argparse.Namespace) -> None:
+    section = args.section or "es-signal-trained"
     lines = [
-        "## The ES signal over whole training runs (`benchmarks/es_signal.py --trained`)",
+        f"## The ES signal over whole training runs (`benchmarks/es_signal.py --trained`, section {section})",
         "",
         f"Summarised on {machine()}. As the section above, over all iterations of finished",
         "training runs; held-out: the change of the run's own held-out metric (its configuration's",
@@ -134,7 +136,7 @@ def publish_trained(rows: list[dict], args: argparse.Namespace) -> None:
         lines.append(f"| `{r['config']}` | {r['parameters']} | {r['pairs']} | {r['iterations']} | "
                      f"{r['mean_cosine']:.2f} ± {r['mean_cosine_interval']:.2f} | {r['noise_spread']:.2f} | "
                      f"{r['combined_p']:.2g} | {r['drift_over_random_walk']:.2f} | {held} |")
-    publish(args.section or "es-signal-trained", lines, rows, not args.no_write, args.json)
+    publish(section, lines, rows, not args.no_write, args.json)
 
 
 if __name__ == "__main__":
