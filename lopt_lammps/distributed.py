@@ -180,8 +180,8 @@ class LearnedCellRule:
                  "v": np.ascontiguousarray(store[:, 9][None])}
         cn = np.empty((1, n_own, len(self.radii)), dtype=np.float32)
         coordination_within(np.ascontiguousarray(x), n_own, ids, self.length, self.radii, self.ghost_cutoff, cn)
-        noise = counter_normal(np.array([self.seed]), state["calls"] + 1, 3 * self.n_atoms)[0].reshape(-1, 3)
-        mine = np.ascontiguousarray(noise[ids[:n_own] - 1].reshape(1, 3 * n_own))
+        components = (3 * (ids[:n_own, None] - 1) + np.arange(3)).reshape(-1)
+        mine = counter_normal(np.array([self.seed]), state["calls"] + 1, 3 * self.n_atoms, components)
         new_x, new_state = self.rule.step(state, here, f, e, cn, mine)
         store[:, :9] = new_state["m"][0].transpose(1, 0, 2).reshape(n_own, 9)
         store[:, 9] = new_state["v"][0]

@@ -345,3 +345,14 @@ def test_counter_noise_is_standard_normal_and_counter_based():
     assert abs(draws.mean()) < 0.02 and abs(draws.std() - 1) < 0.02
     assert abs(np.corrcoef(draws[0, :10000], draws[0, 10001:20001])[0, 1]) < 0.05  # cosines and sines independent
     np.testing.assert_array_equal(counter_normal(np.array([4]), np.array([7]), 20001)[0], draws[1])
+
+
+@pytest.mark.parametrize("count", [1, 6, 20001])
+def test_counter_noise_drawn_at_some_places_is_the_full_draw_there(count):
+    full = counter_normal(np.array([3, 4]), np.array([7, 9]), count)
+    rng = np.random.default_rng(count)
+    for size in (1, 2, 5, 17, count):
+        places = rng.permutation(count)[:size]
+        part = counter_normal(np.array([3, 4]), np.array([7, 9]), count, places)
+        assert part.dtype == np.float32
+        np.testing.assert_array_equal(part, full[:, places])

@@ -38,27 +38,33 @@ def _uniform(key, index):
 
 
 @numba.njit(cache=True, error_model="numpy")
-def _uniforms(seeds, steps, u):
-    count = u.shape[2]
+def _uniforms(seeds, steps, pairs, which, u):
     for b in range(seeds.shape[0]):
         key = (np.uint64(seeds[b]) * _GOLDEN) ^ (np.uint64(steps[b]) * _STEP_KEY)
-        for k in range(count):
-            u[0, b, k] = _uniform(key, k)
-            u[1, b, k] = _uniform(key, count + k)
+        for k in range(which.shape[0]):
+            u[0, b, k] = _uniform(key, which[k])
+            u[1, b, k] = _uniform(key, pairs + which[k])
 
 
-def counter_normal(seeds: np.ndarray, steps: np.ndarray, count: int) -> np.ndarray:
+def counter_normal(seeds: np.ndarray, steps: np.ndarray, count: int, indices: np.ndarray | None = None) -> np.ndarray:
     """Standard normal numbers (B, count), single precision, that depend only on each
     replica's seed and step: a counter-based generator (splitmix64 hashing of seed, step and
     element index, then Box-Muller, both of whose numbers are used: element k < count/2 is
     the cosine of pair k, the rest the sines), so a replica's noise never depends on its
-    batch. The transcendental functions run vectorised (numpy), element by element alike."""
+    batch. The transcendental functions run vectorised (numpy), element by element alike.
+
+    ``indices``: draw only these elements of the ``count`` (B, len(indices)), the same
+    numbers as the full draw's at those places, at a cost in proportion to how many (a rank
+    draws the noise of its own atoms only)."""
     pairs = (count + 1) // 2
-    u = np.empty((2, len(seeds), pairs))
-    _uniforms(seeds, steps, u)
+    which = np.arange(pairs, dtype=np.int64) if indices is None else np.asarray(indices, dtype=np.int64) % pairs
+    u = np.empty((2, len(seeds), len(which)))
+    _uniforms(seeds, steps, pairs, which, u)
     radius = np.sqrt(-2.0 * np.log(u[0])).astype(np.float32)
     angle = (2.0 * np.pi * u[1]).astype(np.float32)
-    return np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=1)[:, :count]
+    if indices is None:
+        return np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=1)[:, :count]
+    return np.where(np.asarray(indices) >= pairs, radius * np.sin(angle), radius * np.cos(angle))
 
 
 #: the coordination sums run over a multiple of this many atoms (the vector loops then have no
