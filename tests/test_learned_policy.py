@@ -20,9 +20,10 @@ from lopt_lammps.search.learned_policy import (
     load_policy,
     policy_fingerprint,
     save_policy,
+    site_features,
     slices,
 )
-from lopt_lammps.search.moves import coordination
+from lopt_lammps.search.moves import coordination, surface_sites
 from lopt_lammps.search.policies import BasinHoppingSettings
 from lopt_lammps.structures import random_positions
 from lopt_lammps.systems import System
@@ -73,6 +74,58 @@ def test_swap_scores_choose_which_atoms_trade_places(rng):
     if len(set(phi[cu, 0])) == len(cu) and len(set(phi[ag, 0])) == len(ag):
         moved = policy._swap(x, phi, rng)
         assert set(np.flatnonzero((moved != x).any(axis=1)).tolist()) == expected
+
+
+def test_site_features_tell_a_vertex_from_a_face():
+    nn = 2 ** (1 / 6)
+    x = icosahedron(nn)
+    centre = int(np.argmin(np.linalg.norm(x - x.mean(0), axis=1)))
+    shell = np.delete(np.arange(13), centre)
+    a = (centre + 1) % 13
+    others = shell[shell != a]
+    b = others[np.argmin(np.linalg.norm(x[others] - x[a], axis=1))]
+    rest = others[others != b]
+    c = rest[np.argmin(np.maximum(np.linalg.norm(x[rest] - x[a], axis=1), np.linalg.norm(x[rest] - x[b], axis=1)))]
+    face = x[[a, b, c]].mean(0) - x[centre]  # a triangle of the shell
+    face /= np.linalg.norm(face)
+    vertex = (x[a] - x[centre]) / np.linalg.norm(x[a] - x[centre])
+    lone = np.vstack([x, x.mean(0) + 10 * vertex])  # an extra atom far away, the one that moves
+    phi = site_features(lone, 13, surface_sites(lone, 13, nn, np.stack([vertex, face])), nn)
+    assert phi[0, 0] == pytest.approx(1 / 12)  # on top of a vertex: that atom only
+    assert phi[1, 0] >= 3 / 12                  # above a face: its three atoms and more
+    assert phi[0, 1] > phi[1, 1]                # a vertex reaches farther out than a face
+
+
+def test_site_scores_choose_where_a_moved_atom_lands(rng):
+    system = System.parse("LJ20")
+    x = random_positions(system, 3)
+    nn = system.nearest_neighbour()
+
+    def landing_neighbours(weight: float) -> float:
+        theta = initial_parameters(BasinHoppingSettings())
+        theta[slices()["site_score"]] = [weight, 0.0]
+        policy = LearnedHopPolicy(system, theta, 0)
+        counts = []
+        for _ in range(200):
+            moved = policy._move_atom(x, atom_features(system, x), rng)
+            atom = int(np.flatnonzero((moved != x).any(axis=1))[0])
+            counts.append(site_features(x, atom, moved[atom][None], nn)[0, 0])
+        return float(np.mean(counts))
+
+    assert landing_neighbours(40.0) > landing_neighbours(0.0) > landing_neighbours(-40.0)
+
+
+def test_version_1_policy_files_load_with_zero_site_scores(tmp_path):
+    theta = np.linspace(-1, 1, N_PARAMETERS)
+    theta[slices()["site_score"]] = 0.0
+    path = tmp_path / "policy.json"
+    save_policy(path, theta, 200)
+    payload = json.loads(path.read_text())
+    payload.update(version=1, theta=payload["theta"][:slices()["site_score"].start])
+    del payload["parameters"]["site_score"]
+    path.write_text(json.dumps(payload))
+    back, patience, _ = load_policy(path)
+    assert np.array_equal(back, theta) and patience == 200
 
 
 def test_stagnation_raises_the_temperature(rng):

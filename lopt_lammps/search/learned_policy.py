@@ -11,17 +11,22 @@ and chooses:
   other (Ag) trade places: a softmax over the atoms of each element of a linear score of
   their features;
 * for a single-atom move, which atom goes to the surface: a softmax of a linear score
-  of its features and element;
+  of its features and element; and where it lands: a softmax over ``SITE_CANDIDATES``
+  random landing sites of a linear score of theirs (see :func:`site_features`; in a periodic
+  cell the atom goes to a random point);
 * for a displacement, each atom's step: the base step times exp(a linear score), so the
   policy can move some atoms more than others;
 * the Metropolis temperature, itself shifted by stagnation.
 
-All parameters live in one flat vector (:data:`PARAMETERS` names its slices), 22 numbers:
+All parameters live in one flat vector (:data:`PARAMETERS` names its slices), 24 numbers:
 few enough for evolution strategies to learn with a population of tens. The initial
 vector (:func:`initial_parameters`) reproduces the basin-hopping settings it is built
 from: zero feature weights (uniform choices), the same move probabilities, step and
 temperature, and a strongly negative coordination weight for single-atom moves where
-basin hopping moves the least coordinated atom. Trained parameters start there.
+basin hopping moves the least coordinated atom. Trained parameters start there. With zero
+site weights a single-atom move draws one random direction, as basin hopping does (a uniform
+choice among candidates is the same distribution), so such a policy also uses basin hopping's
+random numbers there.
 """
 
 from __future__ import annotations
@@ -36,12 +41,20 @@ import numpy as np
 from ..errors import CheckpointError
 from ..paths import atomic_write_text
 from ..systems import COHESIVE_ENERGY, NEAREST_NEIGHBOUR, System
-from .moves import move_into_cell, move_to_surface
+from .moves import move_into_cell, move_to_surface, random_directions, surface_sites
 from .policies import BasinHoppingSettings
 
 #: features per atom: coordination / 12, fraction of like neighbours, distance from the
 #: centre over the largest distance
 N_FEATURES = 3
+#: features per landing site: atoms within SITE_RADIUS / 12, distance from the centre over
+#: the largest atom's
+N_SITE_FEATURES = 2
+#: landing sites a single-atom move chooses among (when its site score is not zero)
+SITE_CANDIDATES = 8
+#: a site's atoms are counted within this many nearest-neighbour distances (the atom it
+#: lands on is at 1, that atom's neighbours in a flat surface at sqrt(2))
+SITE_RADIUS = 1.5
 #: slices of the parameter vector
 PARAMETERS = {
     "move_logits": 3,          # swap, atom, displace
@@ -54,11 +67,13 @@ PARAMETERS = {
     "step_score": N_FEATURES,  # per-atom step factor exp(score)
     "log_kt": 1,               # log of kT / E0
     "kt_stagnation": 1,        # added to log kT times the stagnation
+    "site_score": N_SITE_FEATURES,  # score of a single-atom move's landing site
 }
 N_PARAMETERS = sum(PARAMETERS.values())
 #: relative size of evolution-strategy perturbations per slice
 PERTURBATION = {"move_logits": 0.3, "move_stagnation": 0.3, "swap_strong": 1.0, "swap_weak": 1.0, "atom_score": 1.0,
-                "atom_element": 0.5, "log_step": 0.1, "step_score": 0.3, "log_kt": 0.2, "kt_stagnation": 0.3}
+                "atom_element": 0.5, "log_step": 0.1, "step_score": 0.3, "log_kt": 0.2, "kt_stagnation": 0.3,
+                "site_score": 2.0}  # its features span about half the range of the atoms'
 #: the coordination weight that makes a single-atom move take (nearly always) the least coordinated atom
 SURFACE_WEIGHT = -40.0
 #: neighbours are within this many times the pair's nearest-neighbour distance
@@ -124,6 +139,18 @@ def atom_features(system: System, x: np.ndarray) -> np.ndarray:
     return np.stack([count / 12.0, like, radial], axis=1)
 
 
+def site_features(x: np.ndarray, atom: int, sites: np.ndarray, length: float) -> np.ndarray:
+    """Features (K, N_SITE_FEATURES) of landing sites ``sites`` (K, 3) for atom ``atom`` of
+    structure ``x``: how many other atoms lie within ``SITE_RADIUS`` nearest-neighbour
+    distances ``length`` (few on a vertex, more where the surface is flat or hollow), over 12,
+    and the site's distance from the others' centre over their largest."""
+    others = np.delete(x, atom, axis=0)
+    centre = others.mean(axis=0)
+    near = (np.linalg.norm(sites[:, None, :] - others[None, :, :], axis=2) < SITE_RADIUS * length).sum(axis=1)
+    radius = np.linalg.norm(others - centre, axis=1).max()
+    return np.stack([near / 12.0, np.linalg.norm(sites - centre, axis=1) / max(radius, 1e-12)], axis=1)
+
+
 def _softmax_pick(scores: np.ndarray, rng: np.random.Generator) -> int:
     p = np.exp(scores - scores.max())
     return int(rng.choice(len(scores), p=p / p.sum()))
@@ -178,7 +205,12 @@ class LearnedHopPolicy:
         atom = _softmax_pick(scores, rng)
         if self.system.periodic:
             return move_into_cell(x, atom, self.system.cell_length(), rng)
-        return move_to_surface(x, atom, self.length, rng)
+        if not self.p["site_score"].any():
+            return move_to_surface(x, atom, self.length, rng)
+        sites = surface_sites(x, atom, self.length, random_directions(SITE_CANDIDATES, rng))
+        moved = x.copy()
+        moved[atom] = sites[_softmax_pick(site_features(x, atom, sites, self.length) @ self.p["site_score"], rng)]
+        return moved
 
     def _displace(self, x: np.ndarray, phi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         step = math.exp(self.p["log_step"][0]) * self.length * np.exp(phi @ self.p["step_score"])
@@ -197,7 +229,9 @@ class LearnedHopPolicy:
 
 #: checkpoint format of hop policies (a JSON file: nothing in it can execute)
 POLICY_FORMAT = "lopt-lammps/hop-policy"
-POLICY_VERSION = 1
+POLICY_VERSION = 2
+#: parameter groups added since version 1, whose files load with these groups at zero
+ADDED_SINCE_VERSION_1 = ("site_score",)
 
 
 def save_policy(path: str | Path, theta: np.ndarray, patience: int, metadata: dict | None = None) -> None:
@@ -218,12 +252,16 @@ def load_policy(path: str | Path) -> tuple[np.ndarray, int, dict]:
         raise CheckpointError(f"{path} is not a readable hop-policy file ({err}); retrain with `lopt-lammps train`") from err
     if not isinstance(payload, dict) or payload.get("format") != POLICY_FORMAT:
         raise CheckpointError(f"{path} is not a lopt-lammps hop-policy file")
-    if payload.get("version") != POLICY_VERSION or payload.get("parameters") != PARAMETERS:
+    version_1 = {name: size for name, size in PARAMETERS.items() if name not in ADDED_SINCE_VERSION_1}
+    layout = {POLICY_VERSION: PARAMETERS, 1: version_1}.get(payload.get("version"))
+    if layout is None or payload.get("parameters") != layout:
         raise CheckpointError(f"{path} was written for another version of the hop policy; retrain with this lopt-lammps")
     try:
         theta = np.asarray(payload.get("theta"), dtype=float)
     except (TypeError, ValueError):
         theta = np.zeros(0)  # not numbers: refused below
+    if layout is version_1 and theta.shape == (sum(version_1.values()),):
+        theta = np.concatenate([theta, np.zeros(N_PARAMETERS - len(theta))])  # the added groups trail, at zero
     patience = payload.get("patience")
     if theta.shape != (N_PARAMETERS,) or not np.isfinite(theta).all() or not isinstance(patience, int) or patience < 0:
         raise CheckpointError(f"{path}: the parameters are damaged (need {N_PARAMETERS} finite numbers and a patience >= 0)")

@@ -39,16 +39,26 @@ def least_coordinated(x: np.ndarray, radius: float, rng: np.random.Generator, ce
     return int(rng.choice(np.flatnonzero(counts == counts.min())))
 
 
+def surface_sites(x: np.ndarray, atom: int, distance: float, directions: np.ndarray) -> np.ndarray:
+    """Where a single-atom move along each of ``directions`` (K, 3; unit vectors) puts atom
+    ``atom`` (K, 3): ``distance`` beyond the other atom that reaches farthest along it."""
+    others = np.delete(np.arange(len(x)), atom)
+    reach = (x[others] - x[others].mean(axis=0)) @ directions.T
+    outermost = others[np.argmax(reach, axis=0)]
+    return x[outermost] + distance * directions
+
+
+def random_directions(count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` directions uniform on the sphere (count, 3)."""
+    u = rng.normal(size=(count, 3))
+    return u / np.linalg.norm(u, axis=1, keepdims=True)
+
+
 def move_to_surface(x: np.ndarray, atom: int, distance: float, rng: np.random.Generator) -> np.ndarray:
     """Atom ``atom`` taken off and put back ``distance`` outside the cluster in a random
     direction: beyond the atom that reaches farthest along that direction."""
-    u = rng.normal(size=3)
-    u /= np.linalg.norm(u)
-    others = np.delete(np.arange(len(x)), atom)
-    reach = (x[others] - x[others].mean(axis=0)) @ u
-    outermost = others[int(np.argmax(reach))]
     moved = x.copy()
-    moved[atom] = x[outermost] + distance * u
+    moved[atom] = surface_sites(x, atom, distance, random_directions(1, rng))[0]
     return moved
 
 
