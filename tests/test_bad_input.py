@@ -328,6 +328,17 @@ def test_a_hostile_training_checkpoint_is_refused(tmp_path):
     assert "weights_only" not in str(caught.value) and not (tmp_path / "PWNED").exists()
 
 
+def test_a_training_checkpoint_of_another_parameter_count_is_refused(tmp_path):
+    from lopt_lammps.metatrain.loop import _save_state
+
+    config = TrainConfig(learner="hops", trainer="es", iterations=1)
+    (tmp_path / "run").mkdir()
+    _save_state(tmp_path / "run" / STATE_FILE, config, 0, torch.zeros(N_PARAMETERS - 2, dtype=torch.float64),
+                type("Trainer", (), {"state_dict": lambda self: {"optimizer": None, "start": None}})(), [])
+    with pytest.raises(CheckpointError, match=f"holds {N_PARAMETERS - 2} parameters, this lopt-lammps trains {N_PARAMETERS}"):
+        train(config, tmp_path / "run", progress=False)
+
+
 @pytest.mark.parametrize(
     "theta, message",
     [

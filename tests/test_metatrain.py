@@ -170,6 +170,19 @@ def test_es_trains_only_the_parameters_it_perturbs():
     assert all(np.isfinite(value) for value in diagnostics.values())
 
 
+def test_parameters_added_as_a_noise_block_leave_the_others_perturbations_as_they_were():
+    from lopt_lammps.metatrain.trainers import _noise
+    from lopt_lammps.search.learned_policy import NOISE_BLOCKS, N_PARAMETERS
+
+    assert sum(NOISE_BLOCKS) == N_PARAMETERS and len(NOISE_BLOCKS) > 1
+    before = _noise(4, 7, 8, torch.ones(NOISE_BLOCKS[0], dtype=torch.float64))
+    after = _noise(4, 7, 8, torch.ones(N_PARAMETERS, dtype=torch.float64), NOISE_BLOCKS)
+    assert torch.equal(after[:, : NOISE_BLOCKS[0]], before)
+    assert after[:, NOISE_BLOCKS[0] :].abs().min() > 0  # the new block is drawn, not left at zero
+    with pytest.raises(ValueError, match="add up"):
+        _noise(4, 7, 8, torch.ones(3, dtype=torch.float64), (1, 1))
+
+
 def test_trained_groups_of_the_hop_policy():
     from lopt_lammps.metatrain.learners import make_learner
 

@@ -23,7 +23,7 @@ import torch
 from ..errors import CheckpointError, ConfigError
 from ..optimizers import LearnedOptimizerNet
 from ..references import load_references
-from ..search.learned_policy import LearnedHopPolicy, initial_parameters, load_policy, perturbation_scale, save_policy
+from ..search.learned_policy import NOISE_BLOCKS, LearnedHopPolicy, initial_parameters, load_policy, perturbation_scale, save_policy
 from ..search.policies import BasinHoppingSettings
 from .config import TrainConfig
 from .evaluate import evaluate_population
@@ -35,6 +35,8 @@ class RuleLearner:
     """The learned update rule (``config.network``)."""
 
     output = "optimizer.pt"
+    #: one noise block: all parameters
+    noise_blocks = None
 
     def __init__(self, config: TrainConfig):
         self.net = LearnedOptimizerNet(config.network, seed=config.seed)
@@ -61,6 +63,9 @@ class HopLearner:
     from the policy file ``config.start_policy`` (a later stage of a training)."""
 
     output = "policy.json"
+    #: the parameters of version-1 policies, then each group added since, each its own noise
+    #: block, so trainings of the earlier parameters perturb them as they did then
+    noise_blocks = NOISE_BLOCKS
 
     def __init__(self, config: TrainConfig):
         self.settings = BasinHoppingSettings(**config.hops)

@@ -143,11 +143,14 @@ def train(
     start_theta = learner.initial()
     theta = torch.nn.Parameter(start_theta.clone())
     trainer = make_trainer(config.trainer, config.seed, config.pairs, config.sigma, config.learning_rate, learner.scale(),
-                           config.schedule, config.iterations)
+                           config.schedule, config.iterations, learner.noise_blocks)
     start, history = 0, []
     state_path = out / STATE_FILE
     if state_path.exists():
         state = load_state(state_path, config)
+        if state["theta"].shape != start_theta.shape:
+            raise CheckpointError(f"{state_path} holds {state['theta'].numel()} parameters, this lopt-lammps trains "
+                                  f"{start_theta.numel()}: it was written by another version; delete it to start over")
         with torch.no_grad():
             theta.copy_(state["theta"])
         trainer.load_state_dict(state["trainer"], theta)

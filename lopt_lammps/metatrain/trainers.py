@@ -24,10 +24,18 @@ import numpy as np
 import torch
 
 
-def _noise(seed: int, iteration: int, count: int, scale: torch.Tensor) -> torch.Tensor:
-    """Perturbation directions (count, n), each coordinate scaled by ``scale`` (n,)."""
-    rng = np.random.default_rng([seed, iteration, 5])
-    return torch.from_numpy(rng.standard_normal((count, len(scale)))) * scale
+def _noise(seed: int, iteration: int, count: int, scale: torch.Tensor, blocks: tuple[int, ...] | None = None) -> torch.Tensor:
+    """Perturbation directions (count, n), each coordinate scaled by ``scale`` (n,).
+
+    ``blocks``: widths (summing to n) of consecutive parameter blocks, each drawn from a
+    stream of its own (the first from the one a single block uses), so that parameters
+    appended as a new block leave the perturbations of the others as they were."""
+    blocks = blocks or (len(scale),)
+    if sum(blocks) != len(scale):
+        raise ValueError(f"noise blocks {blocks} do not add up to the {len(scale)} parameters")
+    parts = [np.random.default_rng([seed, iteration, 5, *([k] if k else [])]).standard_normal((count, width))
+             for k, width in enumerate(blocks)]
+    return torch.from_numpy(np.concatenate(parts, axis=1)) * scale
 
 
 def sign_flip_p(contributions: np.ndarray, rng: np.random.Generator, flips: int = 4000) -> float:
@@ -66,6 +74,7 @@ class AntitheticES:
     clip: bool = True
     schedule: str = "constant"
     iterations: int = 1
+    blocks: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         self.optimizer: torch.optim.Adam | None = None
@@ -76,7 +85,7 @@ class AntitheticES:
         return "esmc" if self.clip else "es"
 
     def ask(self, theta: torch.Tensor, iteration: int) -> torch.Tensor:
-        z = _noise(self.seed, iteration, self.pairs, self.scale)
+        z = _noise(self.seed, iteration, self.pairs, self.scale, self.blocks)
         members = [theta + self.sigma * z, theta - self.sigma * z]
         if self.clip:
             members.insert(0, theta[None])
@@ -89,7 +98,7 @@ class AntitheticES:
         return self.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
     def tell(self, theta: torch.nn.Parameter, population: torch.Tensor, losses: np.ndarray, iteration: int) -> dict[str, float]:
-        z = _noise(self.seed, iteration, self.pairs, self.scale)
+        z = _noise(self.seed, iteration, self.pairs, self.scale, self.blocks)
         losses = torch.from_numpy(np.asarray(losses, dtype=float))
         offset = 1 if self.clip else 0
         plus, minus = losses[offset : offset + self.pairs], losses[offset + self.pairs :]
@@ -139,6 +148,7 @@ class GeneticAlgorithm:
     elites: int = 4
     sigma: float = 0.02
     name: str = "ga"
+    blocks: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         self.parents: torch.Tensor | None = None
@@ -148,7 +158,7 @@ class GeneticAlgorithm:
         children = self.population - len(parents)
         rng = np.random.default_rng([self.seed, iteration, 6])
         picks = torch.from_numpy(rng.integers(len(parents), size=children))
-        z = _noise(self.seed, iteration, children, self.scale)
+        z = _noise(self.seed, iteration, children, self.scale, self.blocks)
         return torch.cat([parents, parents[picks] + self.sigma * z]).detach()
 
     def tell(self, theta: torch.nn.Parameter, population: torch.Tensor, losses: np.ndarray, iteration: int) -> dict[str, float]:
@@ -166,15 +176,17 @@ class GeneticAlgorithm:
 
 
 def make_trainer(name: str, seed: int, pairs: int, sigma: float, learning_rate: float, scale: torch.Tensor,
-                 schedule: str = "constant", iterations: int = 1):
+                 schedule: str = "constant", iterations: int = 1, blocks: tuple[int, ...] | None = None):
     """A trainer by name: ``esmc``, ``es`` or ``ga`` (population 2 * pairs + 1, a quarter elites).
 
     ``scale`` (n,) sets the relative perturbation size of each parameter; ``schedule`` and
-    ``iterations`` set the learning-rate schedule of the ES trainers.
+    ``iterations`` set the learning-rate schedule of the ES trainers; ``blocks``, the noise
+    blocks of the parameters (see :func:`_noise`).
     """
     if name in ("esmc", "es"):
-        return AntitheticES(seed, scale, pairs, sigma, learning_rate, clip=name == "esmc", schedule=schedule, iterations=iterations)
+        return AntitheticES(seed, scale, pairs, sigma, learning_rate, clip=name == "esmc", schedule=schedule,
+                            iterations=iterations, blocks=blocks)
     if name == "ga":
         population = 2 * pairs + 1
-        return GeneticAlgorithm(seed, scale, population, max(2, population // 4), sigma)
+        return GeneticAlgorithm(seed, scale, population, max(2, population // 4), sigma, blocks=blocks)
     raise ValueError(f"unknown outer trainer {name!r}: esmc, es or ga")

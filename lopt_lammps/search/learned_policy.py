@@ -230,8 +230,12 @@ class LearnedHopPolicy:
 #: checkpoint format of hop policies (a JSON file: nothing in it can execute)
 POLICY_FORMAT = "lopt-lammps/hop-policy"
 POLICY_VERSION = 2
-#: parameter groups added since version 1, whose files load with these groups at zero
+#: parameter groups added since version 1 (appended to it), whose files load with these groups at zero
 ADDED_SINCE_VERSION_1 = ("site_score",)
+#: widths of the parameter blocks whose training perturbations are drawn separately: the
+#: version-1 parameters, then each group added since
+NOISE_BLOCKS = (N_PARAMETERS - sum(PARAMETERS[name] for name in ADDED_SINCE_VERSION_1),
+                *(PARAMETERS[name] for name in ADDED_SINCE_VERSION_1))
 
 
 def save_policy(path: str | Path, theta: np.ndarray, patience: int, metadata: dict | None = None) -> None:
