@@ -57,14 +57,16 @@ def counter_normal(seeds: np.ndarray, steps: np.ndarray, count: int, indices: np
     numbers as the full draw's at those places, at a cost in proportion to how many (a rank
     draws the noise of its own atoms only)."""
     pairs = (count + 1) // 2
-    which = np.arange(pairs, dtype=np.int64) if indices is None else np.asarray(indices, dtype=np.int64) % pairs
+    if indices is not None:
+        indices = np.asarray(indices, dtype=np.int64)
+    which = np.arange(pairs, dtype=np.int64) if indices is None else indices % pairs
     u = np.empty((2, len(seeds), len(which)))
     _uniforms(seeds, steps, pairs, which, u)
     radius = np.sqrt(-2.0 * np.log(u[0])).astype(np.float32)
     angle = (2.0 * np.pi * u[1]).astype(np.float32)
     if indices is None:
         return np.concatenate([radius * np.cos(angle), radius * np.sin(angle)], axis=1)[:, :count]
-    return np.where(np.asarray(indices) >= pairs, radius * np.sin(angle), radius * np.cos(angle))
+    return np.where(indices >= pairs, radius * np.sin(angle), radius * np.cos(angle))
 
 
 #: the coordination sums run over a multiple of this many atoms (the vector loops then have no

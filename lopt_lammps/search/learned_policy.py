@@ -232,10 +232,11 @@ POLICY_FORMAT = "lopt-lammps/hop-policy"
 POLICY_VERSION = 2
 #: parameter groups added since version 1 (appended to it), whose files load with these groups at zero
 ADDED_SINCE_VERSION_1 = ("site_score",)
+#: the parameter layout of version-1 files
+VERSION_1_PARAMETERS = {name: size for name, size in PARAMETERS.items() if name not in ADDED_SINCE_VERSION_1}
 #: widths of the parameter blocks whose training perturbations are drawn separately: the
 #: version-1 parameters, then each group added since
-NOISE_BLOCKS = (N_PARAMETERS - sum(PARAMETERS[name] for name in ADDED_SINCE_VERSION_1),
-                *(PARAMETERS[name] for name in ADDED_SINCE_VERSION_1))
+NOISE_BLOCKS = (sum(VERSION_1_PARAMETERS.values()), *(PARAMETERS[name] for name in ADDED_SINCE_VERSION_1))
 
 
 def save_policy(path: str | Path, theta: np.ndarray, patience: int, metadata: dict | None = None) -> None:
@@ -256,15 +257,14 @@ def load_policy(path: str | Path) -> tuple[np.ndarray, int, dict]:
         raise CheckpointError(f"{path} is not a readable hop-policy file ({err}); retrain with `lopt-lammps train`") from err
     if not isinstance(payload, dict) or payload.get("format") != POLICY_FORMAT:
         raise CheckpointError(f"{path} is not a lopt-lammps hop-policy file")
-    version_1 = {name: size for name, size in PARAMETERS.items() if name not in ADDED_SINCE_VERSION_1}
-    layout = {POLICY_VERSION: PARAMETERS, 1: version_1}.get(payload.get("version"))
+    layout = {POLICY_VERSION: PARAMETERS, 1: VERSION_1_PARAMETERS}.get(payload.get("version"))
     if layout is None or payload.get("parameters") != layout:
         raise CheckpointError(f"{path} was written for another version of the hop policy; retrain with this lopt-lammps")
     try:
         theta = np.asarray(payload.get("theta"), dtype=float)
     except (TypeError, ValueError):
         theta = np.zeros(0)  # not numbers: refused below
-    if layout is version_1 and theta.shape == (sum(version_1.values()),):
+    if layout is VERSION_1_PARAMETERS and theta.shape == (sum(VERSION_1_PARAMETERS.values()),):
         theta = np.concatenate([theta, np.zeros(N_PARAMETERS - len(theta))])  # the added groups trail, at zero
     patience = payload.get("patience")
     if theta.shape != (N_PARAMETERS,) or not np.isfinite(theta).all() or not isinstance(patience, int) or patience < 0:
