@@ -144,6 +144,21 @@ def test_chain_hops_accepts_and_restarts_after_stagnation():
     assert run.notes["hops"] == 3 and run.notes["accepted"] == 0
 
 
+def test_chain_notes_what_produced_each_new_lowest_minimum():
+    system = System.parse("Ag10Cu3")
+    chain = Chain(system, 0, BasinHopping(system, BasinHoppingSettings(temperature=0.0, patience=2)))
+    x = chain.start()
+    for evaluation, energy in enumerate([-30.0, -29.0, -31.0, -30.5, -29.5, -32.0], start=1):
+        x = chain.relaxed(x, energy, 100 * evaluation)
+    improvements = chain.seed_run(600).notes["improvements"]
+    assert [i[:2] for i in improvements] == [[100, -30.0], [300, -31.0], [600, -32.0]]
+    assert improvements[0][2:] == ["start", None]
+    # -31 came from a hop off the current minimum -30; after -30.5 and -29.5 the chain restarted (patience 2)
+    assert improvements[1][2] in ("swap", "atom", "displace") and improvements[1][3] == -30.0
+    assert improvements[2][2:] == ["start", None]
+    assert chain.seed_run(500).notes["improvements"] == improvements[:2]
+
+
 def test_random_restarts_never_hop():
     system = System.parse("LJ13")
     chain = Chain(system, 0, RandomRestarts())

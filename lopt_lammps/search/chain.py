@@ -5,7 +5,10 @@ The chain is told each relaxed minimum (``relaxed``) or that a trial fell apart
 the trace of its best energy. How relaxations run (LAMMPS ``minimize`` one chain at a
 time, or an update rule for all chains at once inside one LAMMPS run) is the executor's
 business (:mod:`.executors`); the chain's decisions depend only on its seed and what it
-was told, never on other chains.
+was told, never on other chains. Each time a minimum is the lowest the chain has seen, it
+notes the evaluation, the energy, and what produced the structure relaxed into it: a move
+kind and the energy of the minimum it moved from, or ``start`` and None: which moves find
+the low minima, and from where.
 """
 
 from __future__ import annotations
@@ -34,14 +37,19 @@ class Chain:
         self.segment_best = np.inf
         self.stagnant = 0
         self.counts = {"hops": 0, "accepted": 0, "restarts": 0, "lost": 0}
+        #: (evaluation, energy, move kind, energy moved from) of each new lowest minimum
+        self.improvements: list[tuple[int, float, str, float | None]] = []
+        self.origin: tuple[str, float | None] = ("start", None)  # what produced the structure being relaxed
 
     def start(self) -> np.ndarray:
         """A new starting structure (the given first one, then random ones)."""
-        self.current = None
+        self.current, self.origin = None, ("start", None)
         return self.starts()
 
     def relaxed(self, x: np.ndarray, energy: float, evaluation: int) -> np.ndarray:
         """Record the minimum reached at ``evaluation``; return the next structure to relax."""
+        if not self.improvements or energy < self.improvements[-1][1] - 1e-9:
+            self.improvements.append((int(evaluation), float(energy), *self.origin))
         self.found.append((float(energy), x.copy(), int(evaluation)))
         if not self.trace_energies or energy < self.trace_energies[-1]:
             self.trace_evaluations.append(int(evaluation))
@@ -75,9 +83,12 @@ class Chain:
             return self.start()
         trial, kind = self.policy.propose(self.current[0], self.rng)
         self.counts[f"moves_{kind}"] = self.counts.get(f"moves_{kind}", 0) + 1
+        self.origin = (kind, self.current[1])
         return trial
 
     def seed_run(self, evaluations: int, notes: dict | None = None) -> SeedRun:
-        """The chain's result after ``evaluations``; ``notes`` adds to its counters."""
+        """The chain's result after ``evaluations``; ``notes`` adds to its counters and improvements."""
+        improvements = [list(i) for i in self.improvements if i[0] <= evaluations]
         return SeedRun(self.seed, int(evaluations), list(self.trace_evaluations), list(self.trace_energies),
-                       distinct_minima(self.system, self.seed, self.found), {**self.counts, **(notes or {})})
+                       distinct_minima(self.system, self.seed, self.found),
+                       {**self.counts, "improvements": improvements, **(notes or {})})
