@@ -38,21 +38,34 @@ def first_hits(runs: list[dict], reference: float) -> list[tuple[str, float | No
     return out
 
 
-def row(data: dict, reference: float) -> dict:
+def by_pair(traces: list[dict]) -> dict[tuple[str, str], dict]:
+    """The traces of each (system, method), its jobs' seeds together."""
+    pairs: dict[tuple[str, str], dict] = {}
+    for data in traces:
+        key = (data["system"], data["method"])
+        if key in pairs:
+            pairs[key]["runs"] = pairs[key]["runs"] + data["runs"]
+        else:
+            pairs[key] = dict(data)
+    return pairs
+
+
+def row(system: str, method: str, data: dict, reference: float) -> dict:
     """The counts of one (system, method)."""
     runs = data["runs"]
     if not all("improvements" in run["notes"] for run in runs):
-        raise SystemExit(f"{data['system']} {data['method']}: its traces hold no improvements (rerun search_quality.py with this lopt-lammps)")
+        raise SystemExit(f"{system} {method}: its traces hold no improvements (rerun search_quality.py with this lopt-lammps)")
     hits = first_hits(runs, reference)
     every = Counter(kind for run in runs for _, _, kind, _ in run["notes"]["improvements"])
+    made = {kind: sum(run["notes"].get(f"moves_{kind}", 0) for run in runs) for kind in KINDS[:3]}
     gaps = [g for kind, g in hits if g is not None]
-    return {"system": data["system"], "method": data["method"], "seeds": len(runs), "budget": data["budget"],
-            "hits": len(hits), "hit_by": dict(Counter(kind for kind, _ in hits)), "new_lowest_by": dict(every),
+    return {"system": system, "method": method, "seeds": len(runs), "budget": data["budget"],
+            "hits": len(hits), "hit_by": dict(Counter(kind for kind, _ in hits)), "new_lowest_by": dict(every), "moves": made,
             "gap_moved_from": [float(np.min(gaps)), float(np.median(gaps)), float(np.max(gaps))] if gaps else None}
 
 
 def shares(counts: dict, kinds: tuple[str, ...] = KINDS) -> str:
-    return ", ".join(f"{kind} {counts.get(kind, 0)}" for kind in kinds)
+    return ", ".join(f"{kind} {counts.get(kind, 0):,}" for kind in kinds)
 
 
 def main() -> None:
@@ -65,23 +78,24 @@ def main() -> None:
     if not args.traces.is_file():
         raise SystemExit(f"{args.traces} not found: give the traces.json that benchmarks/search_quality.py wrote into its --out folder")
     refs = load_references()
-    rows = [row(data, refs[data["system"]]["energy"]) for data in json.loads(args.traces.read_text())]
+    rows = [row(system, method, data, refs[system]["energy"])
+            for (system, method), data in by_pair(json.loads(args.traces.read_text())).items()]
     lines = [
         f"## Which moves find the global minimum (`benchmarks/hit_moves.py`, section {args.section})",
         "",
         f"Read on {machine()} from `{args.traces}`. Per seed that hits (a minimum within {TOLERANCE:g} of the",
         f"best-known energy, references file {references_fingerprint()}): the kind of the move whose",
         "relaxation first reached it, and the gap above the best-known energy of the minimum that move",
-        "started from (least, median, largest). The last column counts, over all seeds, the moves that",
-        "produced a minimum lower than any the chain had seen.",
+        "started from (least, median, largest). Then, over all seeds, the moves that produced a minimum",
+        "lower than any the chain had seen, and all moves made.",
         "",
-        "| system | method | seeds x evaluations | hits | first hit by | gap moved from (min, median, max) | every new lowest minimum by |",
-        "| --- | --- | --- | ---: | --- | --- | --- |",
+        "| system | method | seeds x evaluations | hits | first hit by | gap moved from (min, median, max) | every new lowest minimum by | moves made |",
+        "| --- | --- | --- | ---: | --- | --- | --- | --- |",
     ]
     for r in rows:
         gap = "-" if r["gap_moved_from"] is None else ", ".join(f"{g:.3f}" for g in r["gap_moved_from"])
         lines.append(f"| {r['system']} | {r['method']} | {r['seeds']} x {r['budget']:,} | {r['hits']} | {shares(r['hit_by'])} "
-                     f"| {gap} | {shares(r['new_lowest_by'])} |")
+                     f"| {gap} | {shares(r['new_lowest_by'])} | {shares(r['moves'], KINDS[:3])} |")
     publish(args.section, lines, rows, not args.no_write, args.json)
 
 
