@@ -12,6 +12,7 @@ from ase.cluster import Icosahedron
 from lopt_lammps.errors import CheckpointError
 from lopt_lammps.metatrain import TaskDistribution, TrainConfig, shape_fitness, train
 from lopt_lammps.search.learned_policy import (
+    ADDED_IN_VERSION,
     N_PARAMETERS,
     LearnedHopPolicy,
     atom_features,
@@ -115,17 +116,50 @@ def test_site_scores_choose_where_a_moved_atom_lands(rng):
     assert landing_neighbours(40.0) > landing_neighbours(0.0) > landing_neighbours(-40.0)
 
 
-def test_version_1_policy_files_load_with_zero_site_scores(tmp_path):
+@pytest.mark.parametrize("version", [1, 2])
+def test_older_policy_files_load_with_the_later_groups_at_zero(tmp_path, version):
     theta = np.linspace(-1, 1, N_PARAMETERS)
-    theta[slices()["site_score"]] = 0.0
+    later = [name for v, name in ADDED_IN_VERSION.items() if v > version]
+    for name in later:
+        theta[slices()[name]] = 0.0
     path = tmp_path / "policy.json"
     save_policy(path, theta, 200)
     payload = json.loads(path.read_text())
-    payload.update(version=1, theta=payload["theta"][:slices()["site_score"].start])
-    del payload["parameters"]["site_score"]
+    payload.update(version=version, theta=payload["theta"][: slices()[later[0]].start])
+    for name in later:
+        del payload["parameters"][name]
     path.write_text(json.dumps(payload))
     back, patience, _ = load_policy(path)
     assert np.array_equal(back, theta) and patience == 200
+
+
+def test_a_policy_keeps_its_fingerprint_as_zero_groups_are_added():
+    theta = np.linspace(-1, 1, N_PARAMETERS)
+    theta[slices()["site_score"].start :] = 0.0  # the groups added since version 1
+    assert policy_fingerprint(theta, 200) == policy_fingerprint(theta[: slices()["site_score"].start], 200)
+    for name in ADDED_IN_VERSION.values():
+        moved = theta.copy()
+        moved[slices()[name].stop - 1] = 1e-3
+        assert policy_fingerprint(moved, 200) != policy_fingerprint(theta, 200)
+
+
+def test_the_focus_moves_surface_atoms_more_at_the_same_geometric_mean_step(rng):
+    system = System.parse("Ag13")
+    x = icosahedron(2.89)
+    centre = int(np.argmin(np.linalg.norm(x - x.mean(0), axis=1)))
+    theta = initial_parameters(BasinHoppingSettings())
+    theta[slices()["focus_score"]] = [0.0, 0.0, 2.0]  # on the distance from the centre
+    plain = LearnedHopPolicy(system, initial_parameters(BasinHoppingSettings()), 0)
+    focused = LearnedHopPolicy(system, theta, 0)
+    phi = atom_features(system, x)
+
+    def mean_log_steps(policy: LearnedHopPolicy) -> np.ndarray:
+        moves = np.stack([np.abs(policy._displace(x, phi, rng) - x).max(axis=1) for _ in range(400)])
+        return np.log(moves).mean(axis=0)
+
+    flat, focus = mean_log_steps(plain), mean_log_steps(focused)
+    assert focus[centre] < flat[centre] - 1.0 and (np.delete(focus - flat, centre) > 0).all()
+    assert focus.mean() == pytest.approx(flat.mean(), abs=0.05)
 
 
 def test_stagnation_raises_the_temperature(rng):

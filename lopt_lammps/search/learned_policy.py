@@ -15,10 +15,12 @@ and chooses:
   random landing sites of a linear score of theirs (see :func:`site_features`; in a periodic
   cell the atom goes to a random point);
 * for a displacement, each atom's step: the base step times exp(a linear score), so the
-  policy can move some atoms more than others;
+  policy can move some atoms more than others, and times exp(a linear score of the atom's
+  features less their mean over the cluster): the focus, which shifts the step between atoms
+  (which ones move) at the same geometric-mean step;
 * the Metropolis temperature, itself shifted by stagnation.
 
-All parameters live in one flat vector (:data:`PARAMETERS` names its slices), 24 numbers:
+All parameters live in one flat vector (:data:`PARAMETERS` names its slices), 27 numbers:
 few enough for evolution strategies to learn with a population of tens. The initial
 vector (:func:`initial_parameters`) reproduces the basin-hopping settings it is built
 from: zero feature weights (uniform choices), the same move probabilities, step and
@@ -68,12 +70,14 @@ PARAMETERS = {
     "log_kt": 1,               # log of kT / E0
     "kt_stagnation": 1,        # added to log kT times the stagnation
     "site_score": N_SITE_FEATURES,  # score of a single-atom move's landing site
+    "focus_score": N_FEATURES,  # per-atom step factor exp(score of the centred features)
 }
 N_PARAMETERS = sum(PARAMETERS.values())
 #: relative size of evolution-strategy perturbations per slice
 PERTURBATION = {"move_logits": 0.3, "move_stagnation": 0.3, "swap_strong": 1.0, "swap_weak": 1.0, "atom_score": 1.0,
                 "atom_element": 0.5, "log_step": 0.1, "step_score": 0.3, "log_kt": 0.2, "kt_stagnation": 0.3,
-                "site_score": 2.0}  # its features span about half the range of the atoms'
+                "site_score": 2.0,  # its features span about half the range of the atoms'
+                "focus_score": 2.0}  # centred features: a few tenths either side of zero
 #: the coordination weight that makes a single-atom move take (nearly always) the least coordinated atom
 SURFACE_WEIGHT = -40.0
 #: neighbours are within this many times the pair's nearest-neighbour distance
@@ -213,7 +217,8 @@ class LearnedHopPolicy:
         return moved
 
     def _displace(self, x: np.ndarray, phi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        step = math.exp(self.p["log_step"][0]) * self.length * np.exp(phi @ self.p["step_score"])
+        score = phi @ self.p["step_score"] + (phi - phi.mean(axis=0)) @ self.p["focus_score"]
+        step = math.exp(self.p["log_step"][0]) * self.length * np.exp(score)
         return x + rng.uniform(-1.0, 1.0, size=x.shape) * step[:, None]
 
     def accept(self, current: float, trial: float, rng: np.random.Generator) -> bool:
@@ -229,14 +234,20 @@ class LearnedHopPolicy:
 
 #: checkpoint format of hop policies (a JSON file: nothing in it can execute)
 POLICY_FORMAT = "lopt-lammps/hop-policy"
-POLICY_VERSION = 2
-#: parameter groups added since version 1 (appended to it), whose files load with these groups at zero
-ADDED_SINCE_VERSION_1 = ("site_score",)
-#: the parameter layout of version-1 files
-VERSION_1_PARAMETERS = {name: size for name, size in PARAMETERS.items() if name not in ADDED_SINCE_VERSION_1}
+POLICY_VERSION = 3
+#: the parameter group each later file version appended; older files load with them at zero
+ADDED_IN_VERSION = {2: "site_score", 3: "focus_score"}
+
+
+def version_layout(version: int) -> dict[str, int]:
+    """The parameter slices of a file of ``version`` (a prefix of :data:`PARAMETERS`)."""
+    later = {name for v, name in ADDED_IN_VERSION.items() if v > version}
+    return {name: size for name, size in PARAMETERS.items() if name not in later}
+
+
 #: widths of the parameter blocks whose training perturbations are drawn separately: the
 #: version-1 parameters, then each group added since
-NOISE_BLOCKS = (sum(VERSION_1_PARAMETERS.values()), *(PARAMETERS[name] for name in ADDED_SINCE_VERSION_1))
+NOISE_BLOCKS = (sum(version_layout(1).values()), *(PARAMETERS[name] for name in ADDED_IN_VERSION.values()))
 
 
 def save_policy(path: str | Path, theta: np.ndarray, patience: int, metadata: dict | None = None) -> None:
@@ -257,15 +268,16 @@ def load_policy(path: str | Path) -> tuple[np.ndarray, int, dict]:
         raise CheckpointError(f"{path} is not a readable hop-policy file ({err}); retrain with `lopt-lammps train`") from err
     if not isinstance(payload, dict) or payload.get("format") != POLICY_FORMAT:
         raise CheckpointError(f"{path} is not a lopt-lammps hop-policy file")
-    layout = {POLICY_VERSION: PARAMETERS, 1: VERSION_1_PARAMETERS}.get(payload.get("version"))
+    version = payload.get("version")
+    layout = version_layout(version) if version in range(1, POLICY_VERSION + 1) else None
     if layout is None or payload.get("parameters") != layout:
         raise CheckpointError(f"{path} was written for another version of the hop policy; retrain with this lopt-lammps")
     try:
         theta = np.asarray(payload.get("theta"), dtype=float)
     except (TypeError, ValueError):
         theta = np.zeros(0)  # not numbers: refused below
-    if layout is VERSION_1_PARAMETERS and theta.shape == (sum(VERSION_1_PARAMETERS.values()),):
-        theta = np.concatenate([theta, np.zeros(N_PARAMETERS - len(theta))])  # the added groups trail, at zero
+    if theta.shape == (sum(layout.values()),):
+        theta = np.concatenate([theta, np.zeros(N_PARAMETERS - len(theta))])  # the later groups trail, at zero
     patience = payload.get("patience")
     if theta.shape != (N_PARAMETERS,) or not np.isfinite(theta).all() or not isinstance(patience, int) or patience < 0:
         raise CheckpointError(f"{path}: the parameters are damaged (need {N_PARAMETERS} finite numbers and a patience >= 0)")
@@ -273,5 +285,12 @@ def load_policy(path: str | Path) -> tuple[np.ndarray, int, dict]:
 
 
 def policy_fingerprint(theta: np.ndarray, patience: int) -> str:
-    """Short hash of a policy's parameters (identifies it in records)."""
+    """Short hash of a policy's parameters (identifies it in records). Trailing added groups
+    that are all zero are left out, so a policy keeps its fingerprint as groups are added."""
+    theta = np.asarray(theta, dtype=float)
+    for name in reversed(ADDED_IN_VERSION.values()):
+        where = slices()[name]
+        if where.stop != len(theta) or theta[where].any():
+            break
+        theta = theta[: where.start]
     return hashlib.sha256(json.dumps([[round(float(v), 12) for v in theta], int(patience)]).encode()).hexdigest()[:16]
