@@ -4,7 +4,10 @@ Tolerances: energies to 1e-8 (eV or eps) and forces to 1e-6 per component on ran
 structures; a wrong polynomial tail or a missing factor 2 shows up at 1e-3 or more.
 """
 
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -124,6 +127,31 @@ def test_table_is_reproducible_and_carries_provenance(tmp_path):
     assert "source sha256" in header[1] and "n_rho=" in header[2]
     coarse = Smatb(spec, backend="table", grid=TableGrid(n_rho=5001)).table_file(tmp_path)
     assert coarse.name != one.name
+
+
+def test_the_table_is_the_same_whatever_simd_numpy_dispatches(tmp_path):
+    """numpy picks its exp loop by processor; with every dispatched loop off, the table's
+    text is unchanged (on an AVX-512 machine numpy's own exp would change its last digits)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__
+    except ImportError:  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_dispatch__
+    script = ("import sys; from lopt_lammps.paths import potential_file; from lopt_lammps.potentials import Smatb; "
+              "sys.stdout.write(Smatb(potential_file('AgCu.smatb.yaml'), backend='table').table_text())")
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(__cpu_dispatch__)}
+    baseline = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
+    assert baseline == Smatb(potential_file("AgCu.smatb.yaml"), backend="table").table_text()
+
+
+def test_exp_is_rounded_once():
+    from decimal import Context, Decimal
+
+    from lopt_lammps.potentials.smatb import exp_rounded_once
+
+    x = np.random.default_rng(0).uniform(-40.0, 10.0, 20000)  # numpy's exp (the C library's here) is off by a bit in about 1 of 1000
+    exact = np.array([float(Context(prec=80).exp(Decimal(v))) for v in x])
+    assert np.array_equal(exp_rounded_once(x), exact)
+    assert np.abs(exp_rounded_once(x) / np.exp(x) - 1).max() < 3e-16  # what numpy's exp gives, to its last bit
 
 
 @pytest.mark.skipif(not has_style("pair", "smatb"), reason="this LAMMPS build has no pair_style smatb (SMTBQ package)")

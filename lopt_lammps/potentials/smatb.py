@@ -17,6 +17,7 @@ package (the PyPI wheel) use such a table, generated from the parameter file.
 
 from __future__ import annotations
 
+import decimal
 import hashlib
 import math
 from dataclasses import dataclass
@@ -74,8 +75,10 @@ class SmatbPair:
         r = np.asarray(r, dtype=float)
         t = r - self.cutoff_end
         polynomial = t**3 * (tail[0] + t * (tail[1] + t * tail[2]))
-        exponential = prefactor * np.exp(decay * (1 - r / self.r0))
-        out = np.where(r < self.cutoff_start, exponential, polynomial)
+        inside = r < self.cutoff_start
+        exponential = np.zeros_like(r)
+        exponential[inside] = prefactor * exp_rounded_once(decay * (1 - r[inside] / self.r0))
+        out = np.where(inside, exponential, polynomial)
         return np.where(r < self.cutoff_end, out, 0.0)
 
     def repulsion(self, r: np.ndarray) -> np.ndarray:
@@ -85,6 +88,19 @@ class SmatbPair:
     def bonding(self, r: np.ndarray) -> np.ndarray:
         """Hopping term g(r); the band energy of atom i is -sqrt(sum_j g^2)."""
         return self._evaluate(r, self.xi, self.q, self.bonding_tail)
+
+
+#: decimal digits exp is evaluated to before its one rounding to a double
+_EXP_DIGITS = decimal.Context(prec=40)
+
+
+def exp_rounded_once(x: np.ndarray) -> np.ndarray:
+    """exp of each element, evaluated in decimal and rounded once to a double: the same bits
+    on every processor. numpy's exp depends on the processor (its AVX-512 loop rounds
+    otherwise than the C library's exp), and a table that differs in its last bits makes a
+    search's chain of minima diverge seed by seed from one machine to the next."""
+    x = np.asarray(x, dtype=float)
+    return np.array([float(_EXP_DIGITS.exp(decimal.Decimal(float(v)))) for v in x.ravel()]).reshape(x.shape)
 
 
 def _pair_key(a: str, b: str) -> tuple[str, str]:
@@ -166,7 +182,7 @@ class Smatb(Potential):
         A cached table whose numbers no longer match the content hash in its header (edited
         by hand, truncated) is generated again, so a table always matches :meth:`identity`.
         """
-        settings = f"{self.source_text}\n{self.grid}\ngenerator=2"
+        settings = f"{self.source_text}\n{self.grid}\ngenerator=3"
         digest = hashlib.sha256(settings.encode()).hexdigest()[:16]
         path = Path(directory or cache_dir()) / f"{self.name}-{digest}.eam.fs"
         if path.exists() and not _table_intact(path):
