@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import platform
 import re
-from importlib import metadata
 from datetime import date
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
