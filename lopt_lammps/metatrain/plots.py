@@ -20,9 +20,10 @@ def plot_training(history: list[dict], path: Path, trainer: str, held_out: tuple
     fig, axes = plt.subplots(2 if held else 1, 1, figsize=(7, 6 if held else 3.5), sharex=True, squeeze=False)
     ax = axes[0, 0]
     ax.plot(its, loss, color="0.75", lw=0.7, label=f"sampled training tasks ({trainer})")
-    window = max(1, len(loss) // 20)
-    smooth = [sum(loss[max(0, i - window + 1) : i + 1]) / len(loss[max(0, i - window + 1) : i + 1]) for i in range(len(loss))]
-    ax.plot(its, smooth, color="C0", lw=1.8, label=f"running mean ({window} iterations)")
+    window = max(3, len(loss) // 20)
+    if window < len(loss):
+        smooth = [sum(loss[max(0, i - window + 1) : i + 1]) / len(loss[max(0, i - window + 1) : i + 1]) for i in range(len(loss))]
+        ax.plot(its, smooth, color="C0", lw=1.8, label=f"running mean over {window} iterations")
     ax.set_ylabel("meta-loss")
     ax.set_title("Meta-training of the learned optimizer (lower is better)")
     ax.legend(fontsize=8)
