@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import yaml
@@ -53,13 +53,14 @@ class SmatbPair:
     def _tail(f0: float, f1: float, f2: float, width: float) -> tuple[float, float, float]:
         """Coefficients (a3, a4, a5) of a3 t^3 + a4 t^4 + a5 t^5 matching f, f', f'' at t = -width."""
         s = width
-        a3 = -(20 * f0 + 8 * s * f1 + s * s * f2) / (2 * s**3)
-        a4 = -(15 * f0 + 7 * s * f1 + s * s * f2) / s**4
-        a5 = -(12 * f0 + 6 * s * f1 + s * s * f2) / (2 * s**5)
+        s3, s4, s5 = (float(power_rounded_once(np.array(s), n)) for n in (3, 4, 5))
+        a3 = -(20 * f0 + 8 * s * f1 + s * s * f2) / (2 * s3)
+        a4 = -(15 * f0 + 7 * s * f1 + s * s * f2) / s4
+        a5 = -(12 * f0 + 6 * s * f1 + s * s * f2) / (2 * s5)
         return a3, a4, a5
 
     def _exp_tail(self, prefactor: float, decay: float) -> tuple[float, float, float]:
-        value = prefactor * math.exp(decay * (1 - self.cutoff_start / self.r0))
+        value = prefactor * float(exp_rounded_once(np.array(decay * (1 - self.cutoff_start / self.r0))))
         slope = -decay / self.r0
         return self._tail(value, slope * value, slope * slope * value, self.cutoff_end - self.cutoff_start)
 
@@ -74,7 +75,7 @@ class SmatbPair:
     def _evaluate(self, r: np.ndarray, prefactor: float, decay: float, tail: tuple) -> np.ndarray:
         r = np.asarray(r, dtype=float)
         t = r - self.cutoff_end
-        polynomial = t**3 * (tail[0] + t * (tail[1] + t * tail[2]))
+        polynomial = power_rounded_once(t, 3) * (tail[0] + t * (tail[1] + t * tail[2]))
         inside = r < self.cutoff_start
         exponential = np.zeros_like(r)
         exponential[inside] = prefactor * exp_rounded_once(decay * (1 - r[inside] / self.r0))
@@ -90,8 +91,8 @@ class SmatbPair:
         return self._evaluate(r, self.xi, self.q, self.bonding_tail)
 
 
-#: decimal digits exp is evaluated to before its one rounding to a double
-_EXP_DIGITS = decimal.Context(prec=40)
+#: decimal digits exp and powers are evaluated to before their one rounding to a double
+_DECIMAL = decimal.Context(prec=40)
 
 
 def exp_rounded_once(x: np.ndarray) -> np.ndarray:
@@ -99,8 +100,19 @@ def exp_rounded_once(x: np.ndarray) -> np.ndarray:
     on every processor. numpy's exp depends on the processor (its AVX-512 loop rounds
     otherwise than the C library's exp), and a table that differs in its last bits makes a
     search's chain of minima diverge seed by seed from one machine to the next."""
+    return _rounded_once(x, _DECIMAL.exp)
+
+
+def power_rounded_once(x: np.ndarray, n: int) -> np.ndarray:
+    """x**n of each element for an integer n, evaluated in decimal and rounded once to a
+    double, as :func:`exp_rounded_once`: numpy's power on AVX-512 is SVML's, whose last bit
+    differs from the C library's pow."""
+    return _rounded_once(x, lambda v: _DECIMAL.power(v, n))
+
+
+def _rounded_once(x: np.ndarray, function: Callable[[decimal.Decimal], decimal.Decimal]) -> np.ndarray:
     x = np.asarray(x, dtype=float)
-    return np.array([float(_EXP_DIGITS.exp(decimal.Decimal(float(v)))) for v in x.ravel()]).reshape(x.shape)
+    return np.array([float(function(decimal.Decimal(float(v)))) for v in x.ravel()]).reshape(x.shape)
 
 
 def _pair_key(a: str, b: str) -> tuple[str, str]:
@@ -182,7 +194,7 @@ class Smatb(Potential):
         A cached table whose numbers no longer match the content hash in its header (edited
         by hand, truncated) is generated again, so a table always matches :meth:`identity`.
         """
-        settings = f"{self.source_text}\n{self.grid}\ngenerator=3"
+        settings = f"{self.source_text}\n{self.grid}\ngenerator=4"
         digest = hashlib.sha256(settings.encode()).hexdigest()[:16]
         path = Path(directory or cache_dir()) / f"{self.name}-{digest}.eam.fs"
         if path.exists() and not _table_intact(path):
