@@ -1,5 +1,10 @@
 """Search drivers on LJ, Ag-Cu Gupta and SW silicon; structure comparison."""
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from ase.cluster import Icosahedron
@@ -96,3 +101,20 @@ def test_a_seed_runs_the_same_in_any_batch(method, settings):
     assert alone.trace_evaluations == batched.trace_evaluations
     assert alone.trace_energies == batched.trace_energies
     assert [m.energy for m in alone.minima] == [m.energy for m in batched.minima]
+
+
+def test_a_search_is_the_same_whatever_simd_numpy_dispatches():
+    """numpy picks its exp, power and other loops by processor; with every dispatched loop off
+    the shipped learned search draws the same trace on Ag-Cu (the table is the same either
+    way: tests/test_potentials.py)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__
+    except ImportError:  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_dispatch__
+    script = ("import json, sys; from lopt_lammps.search import search; from lopt_lammps.systems import System; "
+              "run = search(System.parse('Ag10Cu3'), 'learned', 3000, [1]).runs[0]; "
+              "sys.stdout.write(json.dumps([run.trace_evaluations, run.trace_energies]))")
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(__cpu_dispatch__)}
+    without = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
+    run = search(System.parse("Ag10Cu3"), "learned", 3000, [1]).runs[0]
+    assert json.loads(without) == [list(run.trace_evaluations), list(run.trace_energies)]
