@@ -17,3 +17,13 @@ def bare_environment(home: Path, path: str = "/usr/bin:/bin", **extra: str) -> d
     if "PYTHONPATH" in os.environ:
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return env
+
+
+def without_simd_dispatch() -> dict[str, str]:
+    """This process's environment with every loop numpy dispatches by processor (SIMD exp,
+    power, ...) turned off: numpy then runs its baseline loops, as on a processor without them."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__
+    except ImportError:  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_dispatch__
+    return {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(__cpu_dispatch__)}

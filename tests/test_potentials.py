@@ -4,13 +4,13 @@ Tolerances: energies to 1e-8 (eV or eps) and forces to 1e-6 per component on ran
 structures; a wrong polynomial tail or a missing factor 2 shows up at 1e-3 or more.
 """
 
-import os
 import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from environment import without_simd_dispatch
 from reference import lennard_jones, smatb, stillinger_weber
 
 from lopt_lammps.engine import BatchedEngine
@@ -132,14 +132,9 @@ def test_table_is_reproducible_and_carries_provenance(tmp_path):
 def test_the_table_is_the_same_whatever_simd_numpy_dispatches():
     """numpy picks its exp and power loops by processor; with every dispatched loop off, the table's
     text is unchanged (on an AVX-512 machine numpy's own power changed 18 of its numbers)."""
-    try:
-        from numpy._core._multiarray_umath import __cpu_dispatch__
-    except ImportError:  # numpy 1.x
-        from numpy.core._multiarray_umath import __cpu_dispatch__
     script = ("import sys; from lopt_lammps.paths import potential_file; from lopt_lammps.potentials import Smatb; "
               "sys.stdout.write(Smatb(potential_file('AgCu.smatb.yaml'), backend='table').table_text())")
-    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(__cpu_dispatch__)}
-    baseline = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
+    baseline = subprocess.run([sys.executable, "-c", script], env=without_simd_dispatch(), capture_output=True, text=True, check=True).stdout
     assert baseline == Smatb(potential_file("AgCu.smatb.yaml"), backend="table").table_text()
 
 

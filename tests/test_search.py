@@ -1,13 +1,13 @@
 """Search drivers on LJ, Ag-Cu Gupta and SW silicon; structure comparison."""
 
 import json
-import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 from ase.cluster import Icosahedron
+from environment import without_simd_dispatch
 
 from lopt_lammps.comparison import StructureComparator, fingerprint
 from lopt_lammps.search import METHODS, BasinHoppingSettings, search
@@ -107,14 +107,9 @@ def test_a_search_is_the_same_whatever_simd_numpy_dispatches():
     """numpy picks its exp, power and other loops by processor; with every dispatched loop off
     the shipped learned search draws the same trace on Ag-Cu (the table is the same either
     way: tests/test_potentials.py)."""
-    try:
-        from numpy._core._multiarray_umath import __cpu_dispatch__
-    except ImportError:  # numpy 1.x
-        from numpy.core._multiarray_umath import __cpu_dispatch__
     script = ("import json, sys; from lopt_lammps.search import search; from lopt_lammps.systems import System; "
               "run = search(System.parse('Ag10Cu3'), 'learned', 3000, [1]).runs[0]; "
               "sys.stdout.write(json.dumps([run.trace_evaluations, run.trace_energies]))")
-    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(__cpu_dispatch__)}
-    without = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True).stdout
+    without = subprocess.run([sys.executable, "-c", script], env=without_simd_dispatch(), capture_output=True, text=True, check=True).stdout
     run = search(System.parse("Ag10Cu3"), "learned", 3000, [1]).runs[0]
     assert json.loads(without) == [list(run.trace_evaluations), list(run.trace_energies)]
