@@ -74,13 +74,13 @@ class SmatbPair:
 
     def _evaluate(self, r: np.ndarray, prefactor: float, decay: float, tail: tuple) -> np.ndarray:
         r = np.asarray(r, dtype=float)
-        t = r - self.cutoff_end
-        polynomial = power_rounded_once(t, 3) * (tail[0] + t * (tail[1] + t * tail[2]))
         inside = r < self.cutoff_start
-        exponential = np.zeros_like(r)
-        exponential[inside] = prefactor * exp_rounded_once(decay * (1 - r[inside] / self.r0))
-        out = np.where(inside, exponential, polynomial)
-        return np.where(r < self.cutoff_end, out, 0.0)
+        in_tail = ~inside & (r < self.cutoff_end)
+        out = np.zeros_like(r)
+        out[inside] = prefactor * exp_rounded_once(decay * (1 - r[inside] / self.r0))
+        t = r[in_tail] - self.cutoff_end
+        out[in_tail] = power_rounded_once(t, 3) * (tail[0] + t * (tail[1] + t * tail[2]))
+        return out
 
     def repulsion(self, r: np.ndarray) -> np.ndarray:
         """Pair repulsion phi(r) counted once per ordered pair (i, j)."""
