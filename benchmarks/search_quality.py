@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import math
 import time
@@ -115,11 +116,16 @@ def run_job(job: tuple[str, Variant, int, list[int]]) -> dict:
 
 
 def jobs_for(systems: list[str], chosen: list[Variant], budget: int, seeds: list[int], processes: int) -> list:
+    """The jobs, the methods' jobs of a system taken in turn (the first seed group of each method,
+    then the second, ...), so that processes running side by side time different methods under the
+    same conditions of the machine."""
     jobs = []
     for formula in systems:
+        per_method = []
         for variant in chosen:
             groups = [list(map(int, g)) for g in np.array_split(seeds, processes) if len(g)] if variant.batched else [[s] for s in seeds]
-            jobs += [(formula, variant, budget, group) for group in groups]
+            per_method.append([(formula, variant, budget, group) for group in groups])
+        jobs += [job for turn in itertools.zip_longest(*per_method) for job in turn if job is not None]
     return jobs
 
 
