@@ -22,7 +22,7 @@ def plot_training(history: list[dict], path: Path, trainer: str, held_out: tuple
     ax.plot(its, loss, color="0.75", lw=0.7, label=f"sampled training tasks ({trainer})")
     window = max(3, len(loss) // 20)
     if window < len(loss):
-        smooth = [sum(loss[max(0, i - window + 1) : i + 1]) / len(loss[max(0, i - window + 1) : i + 1]) for i in range(len(loss))]
+        smooth = [sum(loss[max(0, i - window + 1) : i + 1]) / min(i + 1, window) for i in range(len(loss))]
         ax.plot(its, smooth, color="C0", lw=1.8, label=f"running mean over {window} iterations")
     ax.set_ylabel("meta-loss")
     ax.set_title("Meta-training of the learned optimizer (lower is better)")
