@@ -55,7 +55,7 @@ def test_the_untrained_policy_moves_like_basin_hopping(rng):
     assert kinds["atom"] / 4000 == pytest.approx(0.1, abs=0.02)
     counts = coordination(x, 1.35 * AGCU.nearest_neighbour())
     for _ in range(50):  # a single-atom move takes one of the least coordinated atoms
-        moved = policy._move_atom(x, atom_features(AGCU, x), rng)
+        moved = policy._move_atom(x, rng)
         atom = int(np.flatnonzero((moved != x).any(axis=1))[0])
         assert counts[atom] <= np.sort(counts)[2]
     theta = initial_parameters(settings)
@@ -73,8 +73,20 @@ def test_swap_scores_choose_which_atoms_trade_places(rng):
     cu, ag = np.flatnonzero(types == 2), np.flatnonzero(types == 1)
     expected = {int(cu[np.argmin(phi[cu, 0])]), int(ag[np.argmax(phi[ag, 0])])}
     if len(set(phi[cu, 0])) == len(cu) and len(set(phi[ag, 0])) == len(ag):
-        moved = policy._swap(x, phi, rng)
+        moved = policy._swap(x, rng)
         assert set(np.flatnonzero((moved != x).any(axis=1)).tolist()) == expected
+
+
+def test_moves_whose_weights_are_zero_do_not_compute_the_features(monkeypatch):
+    import lopt_lammps.search.learned_policy as module
+
+    policy = LearnedHopPolicy(AGCU, initial_parameters(BasinHoppingSettings()), 0)
+    x = random_positions(AGCU, 2)
+    expected = x + np.random.default_rng(3).uniform(-1.0, 1.0, size=x.shape) * 0.4 * AGCU.nearest_neighbour()
+    monkeypatch.setattr(module, "atom_features", lambda *args: pytest.fail("features computed"))
+    assert np.allclose(policy._displace(x, np.random.default_rng(3)), expected, rtol=0, atol=1e-12)
+    moved = policy._swap(x, np.random.default_rng(4))
+    assert sorted(np.asarray(AGCU.types)[(moved != x).any(axis=1)]) == [1, 2]  # one Ag and one Cu traded places
 
 
 def test_site_features_tell_a_vertex_from_a_face():
@@ -108,7 +120,7 @@ def test_site_scores_choose_where_a_moved_atom_lands(rng):
         policy = LearnedHopPolicy(system, theta, 0)
         counts = []
         for _ in range(200):
-            moved = policy._move_atom(x, atom_features(system, x), rng)
+            moved = policy._move_atom(x, rng)
             atom = int(np.flatnonzero((moved != x).any(axis=1))[0])
             counts.append(site_features(x, atom, moved[atom][None], nn)[0, 0])
         return float(np.mean(counts))
@@ -151,10 +163,9 @@ def test_the_focus_moves_surface_atoms_more_at_the_same_geometric_mean_step(rng)
     theta[slices()["focus_score"]] = [0.0, 0.0, 2.0]  # on the distance from the centre
     plain = LearnedHopPolicy(system, initial_parameters(BasinHoppingSettings()), 0)
     focused = LearnedHopPolicy(system, theta, 0)
-    phi = atom_features(system, x)
 
     def mean_log_steps(policy: LearnedHopPolicy) -> np.ndarray:
-        moves = np.stack([np.abs(policy._displace(x, phi, rng) - x).max(axis=1) for _ in range(400)])
+        moves = np.stack([np.abs(policy._displace(x, rng) - x).max(axis=1) for _ in range(400)])
         return np.log(moves).mean(axis=0)
 
     flat, focus = mean_log_steps(plain), mean_log_steps(focused)

@@ -181,29 +181,38 @@ class LearnedHopPolicy:
         return min(self.stagnant / self.patience, 1.0) if self.patience else 0.0
 
     def propose(self, x: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, str]:
-        phi = atom_features(self.system, x)
         logits = self.p["move_logits"] + self.p["move_stagnation"] * self._stagnation()
         if self.strong is None:
             logits = logits.copy()
             logits[0] = -np.inf  # nothing to swap
         kind = ("swap", "atom", "displace")[_softmax_pick(logits, rng)]
         if kind == "swap":
-            return self._swap(x, phi, rng), kind
+            return self._swap(x, rng), kind
         if kind == "atom":
-            return self._move_atom(x, phi, rng), kind
-        return self._displace(x, phi, rng), kind
+            return self._move_atom(x, rng), kind
+        return self._displace(x, rng), kind
 
-    def _swap(self, x: np.ndarray, phi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _features(self, x: np.ndarray, *weights: np.ndarray) -> np.ndarray | None:
+        """The atoms' features when any of ``weights`` is not zero, else None: zero weights score
+        every atom alike, so the features are not computed for them (the choice is the same)."""
+        return atom_features(self.system, x) if any(w.any() for w in weights) else None
+
+    @staticmethod
+    def _scores(phi: np.ndarray | None, atoms: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return np.zeros(len(atoms)) if phi is None else phi[atoms] @ weights
+
+    def _swap(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         strong = np.flatnonzero(self.types == self.strong)
         weak = np.flatnonzero(self.types != self.strong)
-        i = strong[_softmax_pick(phi[strong] @ self.p["swap_strong"], rng)]
-        j = weak[_softmax_pick(phi[weak] @ self.p["swap_weak"], rng)]
+        phi = self._features(x, self.p["swap_strong"], self.p["swap_weak"])
+        i = strong[_softmax_pick(self._scores(phi, strong, self.p["swap_strong"]), rng)]
+        j = weak[_softmax_pick(self._scores(phi, weak, self.p["swap_weak"]), rng)]
         moved = x.copy()
         moved[[i, j]] = moved[[j, i]]
         return moved
 
-    def _move_atom(self, x: np.ndarray, phi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        scores = phi @ self.p["atom_score"]
+    def _move_atom(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        scores = self._scores(self._features(x, self.p["atom_score"]), np.arange(len(x)), self.p["atom_score"])
         if self.strong is not None:
             scores = scores + self.p["atom_element"][0] * (self.types == self.strong)
         atom = _softmax_pick(scores, rng)
@@ -216,10 +225,13 @@ class LearnedHopPolicy:
         moved[atom] = sites[_softmax_pick(site_features(x, atom, sites, self.length) @ self.p["site_score"], rng)]
         return moved
 
-    def _displace(self, x: np.ndarray, phi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        score = phi @ self.p["step_score"] + (phi - phi.mean(axis=0)) @ self.p["focus_score"]
-        step = math.exp(self.p["log_step"][0]) * self.length * np.exp(score)
-        return x + rng.uniform(-1.0, 1.0, size=x.shape) * step[:, None]
+    def _displace(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        step = math.exp(self.p["log_step"][0]) * self.length
+        phi = self._features(x, self.p["step_score"], self.p["focus_score"])
+        if phi is not None:
+            step = step * np.exp(phi @ self.p["step_score"] + (phi - phi.mean(axis=0)) @ self.p["focus_score"])
+            return x + rng.uniform(-1.0, 1.0, size=x.shape) * step[:, None]
+        return x + rng.uniform(-1.0, 1.0, size=x.shape) * step
 
     def accept(self, current: float, trial: float, rng: np.random.Generator) -> bool:
         if trial < current:
