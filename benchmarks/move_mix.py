@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lopt_lammps.errors import CheckpointError
 from lopt_lammps.pretrained import pretrained_policy_path
 from lopt_lammps.search.learned_policy import initial_parameters, load_policy, save_policy, slices
 from lopt_lammps.search.policies import BasinHoppingSettings
@@ -46,7 +47,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("results/move-mix"))
     args = parser.parse_args()
     path = args.policy or pretrained_policy_path()
-    theta, patience, metadata = load_policy(path)
+    try:
+        theta, patience, metadata = load_policy(path)
+    except CheckpointError as err:
+        raise SystemExit(str(err)) from err
     name = "untrained" if args.untrained else "trained"
     if args.untrained:
         theta, metadata = initial_parameters(BasinHoppingSettings()), {}

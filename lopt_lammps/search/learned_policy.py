@@ -199,6 +199,7 @@ class LearnedHopPolicy:
 
     @staticmethod
     def _scores(phi: np.ndarray | None, atoms: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Linear scores of ``atoms``: zeros when their features were not needed (``phi`` None)."""
         return np.zeros(len(atoms)) if phi is None else phi[atoms] @ weights
 
     def _swap(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -226,12 +227,11 @@ class LearnedHopPolicy:
         return moved
 
     def _displace(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        step = math.exp(self.p["log_step"][0]) * self.length
+        step = np.full(len(x), math.exp(self.p["log_step"][0]) * self.length)
         phi = self._features(x, self.p["step_score"], self.p["focus_score"])
         if phi is not None:
             step = step * np.exp(phi @ self.p["step_score"] + (phi - phi.mean(axis=0)) @ self.p["focus_score"])
-            return x + rng.uniform(-1.0, 1.0, size=x.shape) * step[:, None]
-        return x + rng.uniform(-1.0, 1.0, size=x.shape) * step
+        return x + rng.uniform(-1.0, 1.0, size=x.shape) * step[:, None]
 
     def accept(self, current: float, trial: float, rng: np.random.Generator) -> bool:
         if trial < current:
