@@ -60,6 +60,7 @@ SEARCH = ["search", "LJ13", "--method", "fire", "--db", "unused.db"]
         (["search", "LJ13", "--method", "annealing", "--budget", "10", "--db", "x.db"], "argument --method: invalid choice: 'annealing'"),
         (["train", "--out", "unused", "--workers", "0"], "argument --workers: 0 is out of range"),
         (["train", "--out", "unused", "--iterations", "ten"], "argument --iterations: 'ten' is not a whole number"),
+        (["train", "--out", "unused", "--start-policy", "stage1.json"], "start_policy is for learner: hops"),
         (["db", "export", "x.db", "--top", "0", "-o", "x.extxyz"], "argument --top: 0 is out of range"),
         (["db", "best", "x.db", "--top", "-3"], "argument --top: -3 is out of range"),
         (["db", "seeds", "x.db", "Ag6", "--first-seed", "-2", "-o", "x.extxyz"], "argument --first-seed: -2 is out of range"),

@@ -236,6 +236,19 @@ def test_other_targets_plan(tmp_path, target):
     assert target in done.stdout
 
 
+def test_metatrain_trains_the_hop_policy_in_stages_and_checks_the_last(tmp_path):
+    cwd = workdir(tmp_path, {"results": "out dir"})  # a space: every path reaches the shell quoted
+    env = bare_environment(cwd, f"{BIN}:/usr/bin:/bin")
+    done = subprocess.run([str(BIN / "snakemake"), "metatrain", "--dry-run", "--printshellcmds", "--cores", "2",
+                           "--configfile", "test.yaml"], cwd=cwd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    commands = [line for line in done.stdout.splitlines() if " -m lopt_lammps.cli " in line]
+    stage2 = [c for c in commands if "metatrain-hop-policy-stage2.yaml" in c]
+    assert len(stage2) == 1 and "--start-policy 'out dir/metatrain-hop-policy/policy.json'" in stage2[0]
+    checked = sorted(re.search(r"optimizer compare '([^']+)'", c).group(1) for c in commands if "optimizer compare" in c)
+    assert checked == ["out dir/metatrain-hop-policy-stage2/policy.json", "out dir/metatrain/optimizer.pt"]
+
+
 @pytest.mark.parametrize("profile, launcher", [(None, "mpirun"), ("slurm", "srun")])
 def test_cells_run_as_mpi_jobs(tmp_path, profile, launcher):
     config = {**campaign_config("results", ["Ag6"], 100), "cells": {"crystals": ["Si512", "Si1000"], "ranks": 4}}

@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", type=Path, required=True, help="output folder: state.pt, optimizer.pt, history.json, training_curve.png")
     t.add_argument("--workers", type=positive, default=1, help="local worker processes")
     t.add_argument("--iterations", type=positive, default=None, help="override the number of outer iterations")
+    t.add_argument("--start-policy", type=Path, default=None,
+                   help="learner hops: the hop-policy file to start from, overriding the configuration's start_policy "
+                   "(the output of an earlier stage)")
     t.add_argument("--accelerator", type=accelerator, default=None, help="LAMMPS accelerator for the workers")
     t.set_defaults(func=cmd_train)
 

@@ -11,8 +11,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..paths import check_output_folder
 
     config = TrainConfig.from_yaml(args.config) if args.config else TrainConfig()
-    if args.iterations is not None:
-        config = TrainConfig.from_dict({**config.to_dict(), "iterations": args.iterations})
+    overrides = {"iterations": args.iterations, "start_policy": None if args.start_policy is None else str(args.start_policy)}
+    overrides = {key: value for key, value in overrides.items() if value is not None}
+    if overrides:
+        config = TrainConfig.from_dict({**config.to_dict(), **overrides})
     check_output_folder(args.out)
     created = not args.out.exists()
     try:
