@@ -3,8 +3,6 @@
 # starting from the policy of the one before) and checks each against the shipped file; a job
 # whose result differs fails.
 
-import shlex
-
 HOP_STAGES = config["metatrain"]["hop_policy"]
 HOP_STAGES = [HOP_STAGES] if isinstance(HOP_STAGES, str) else HOP_STAGES
 #: output folder of each hop-policy stage, in order
@@ -37,17 +35,18 @@ rule metatrain_train:
     log: f"{RESULTS}/{{training}}/metatrain.log"
     params:
         folder=f"{RESULTS}/{{training}}",
-        start=lambda w: f"--start-policy {shlex.quote(_trained(TRAININGS[w.training][2]))}" if TRAININGS[w.training][2] else "",
+        start=lambda w: ["--start-policy", _trained(TRAININGS[w.training][2])] if TRAININGS[w.training][2] else [],
         workers=config["metatrain"]["workers"],
     threads: config["metatrain"]["workers"]
     resources: mem_mb=4000, runtime=600, tasks=1
     shell:
-        "{LOPT} train {input.config:q} --out {params.folder:q} --workers {params.workers:q} {params.start} > {log:q} 2>&1"
+        "{LOPT} train {input.config:q} --out {params.folder:q} --workers {params.workers:q} {params.start:q} > {log:q} 2>&1"
 
 
 rule metatrain_check:
     input: f"{RESULTS}/{{training}}/training_curve.png"
     output: f"{RESULTS}/{{training}}/reproduction.txt"
     wildcard_constraints: training="|".join(SHIPPED_TRAININGS)
+    log: f"{RESULTS}/{{training}}/reproduction.log"
     params: trained=lambda w: _trained(w.training)
-    shell: "{LOPT} optimizer compare {params.trained:q} > {output:q}"
+    shell: "{LOPT} optimizer compare {params.trained:q} > {output:q} 2> {log:q}"
