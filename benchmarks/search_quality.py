@@ -26,7 +26,9 @@ untrained hop policy: basin hopping's defaults as a policy) and ``loop-untrained
 ``loop-learned`` search with the untrained network); ``--learned LABEL=POLICY`` adds
 learned searches with other hop-policy files. ``--json`` prints the table as a JSON list on the last line. Each job's traces are kept in
 ``OUT/jobs`` as soon as it finishes: running the same command again resumes, and runs with
-other ``--methods`` into the same ``--out`` share what is done (delete ``OUT/jobs`` to rerun).
+other ``--methods`` into the same ``--out`` share what is done (delete ``OUT/jobs`` to rerun). A
+learned variant's jobs are named by its file's fingerprint too: a retrained file under the
+same label or path runs again.
 
 Usage: ``python benchmarks/search_quality.py --systems Ag27Cu7 LJ38 --methods bh learned
 untrained loop-fire --budget 200000 --seeds 30 --processes 2 --section search-quality-held-out``.
@@ -35,6 +37,7 @@ untrained loop-fire --budget 200000 --seeds 30 --processes 2 --section search-qu
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import itertools
 import json
@@ -129,10 +132,30 @@ def jobs_for(systems: list[str], chosen: list[Variant], budget: int, seeds: list
     return jobs
 
 
+@functools.lru_cache(maxsize=None)
+def learned_fingerprint(method: str, optimizer: str | None) -> str | None:
+    """The fingerprint of the trained file a learned variant runs (the shipped one when it names
+    none); None for untrained and for methods without one."""
+    if optimizer == "untrained" or method not in ("learned", "loop-learned"):
+        return None
+    if method == "learned":
+        from lopt_lammps.pretrained import pretrained_policy_path
+        from lopt_lammps.search.learned_policy import load_policy, policy_fingerprint
+
+        return policy_fingerprint(*load_policy(Path(optimizer) if optimizer else pretrained_policy_path())[:2])
+    from lopt_lammps.optimizers import LearnedOptimizerNet
+    from lopt_lammps.pretrained import pretrained_path
+
+    return LearnedOptimizerNet.load(Path(optimizer) if optimizer else pretrained_path()).fingerprint()
+
+
 def job_file(out: Path, job: tuple[str, Variant, int, list[int]]) -> Path:
-    """Where a job's traces are kept: named by system, method, budget and seeds."""
+    """Where a job's traces are kept: named by system, method, budget and seeds, and for a learned
+    variant by its file's fingerprint, so that a file retrained under the same label or path is
+    run again rather than read from the jobs of the one before."""
     formula, variant, budget, seeds = job
-    tag = hashlib.sha256(repr(variant).encode()).hexdigest()[:8]
+    fingerprint = learned_fingerprint(variant.method, variant.optimizer)
+    tag = hashlib.sha256((repr(variant) + (fingerprint or "")).encode()).hexdigest()[:8]
     return out / "jobs" / f"{formula}-{variant.label}-{tag}-{budget}-seeds{seeds[0]}-{seeds[-1]}.json"
 
 
