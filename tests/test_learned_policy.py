@@ -2,6 +2,7 @@
 
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -229,6 +230,11 @@ def test_a_tiny_hop_policy_training_runs_and_resumes_bit_identically(tmp_path):
     assert {"gradient_cosine_halves", "drift", "random_walk", "learning_rate"} <= set(history[0])
     assert history[-1]["learning_rate"] < history[0]["learning_rate"]  # cosine schedule
     assert {"held_out", "held_out_interval", "held_out_change"} <= set(history[-1])
+    # a run that ends partway along a longer schedule is the longer run stopped there
+    partway = replace(config, iterations=2, held_out_every=0, schedule_iterations=3)
+    train(partway, tmp_path / "partway", progress=False)
+    stopped = json.loads((tmp_path / "partway" / "history.json").read_text())
+    assert stopped == [{k: v for k, v in record.items() if not k.startswith("held_out")} for record in history[:2]]
 
 
 def test_the_shipped_policy_is_basin_hopping_with_trained_swap_choices_and_stagnation_shift():

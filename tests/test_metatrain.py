@@ -194,6 +194,14 @@ def test_trained_groups_of_the_hop_policy():
         TrainConfig.from_dict({"trained": ["log_kt"]})
 
 
+def test_a_schedule_may_outlast_its_run():
+    config = TrainConfig.from_dict({"schedule": "cosine", "iterations": 8, "schedule_iterations": 16})
+    assert config.schedule_iterations == 16
+    for wrong in ({"schedule": "cosine", "iterations": 8, "schedule_iterations": 4}, {"iterations": 8, "schedule_iterations": 16}):
+        with pytest.raises(ConfigError, match="schedule_iterations .* is for schedule: cosine"):
+            TrainConfig.from_dict(wrong)
+
+
 def test_a_hop_training_starts_from_an_earlier_stage_policy(tmp_path):
     from lopt_lammps.metatrain.learners import make_learner
     from lopt_lammps.search.learned_policy import initial_parameters, save_policy, slices

@@ -38,6 +38,8 @@ class TrainConfig:
     shaping: str = "standardise"
     #: learning rate: "constant", or "cosine" decay to a tenth
     schedule: str = "constant"
+    #: iterations the cosine schedule spans; unset: ``iterations``. Longer: the run ends partway along it
+    schedule_iterations: int | None = None
     #: held-out replicas per task (the interval of the held-out metric is over tasks x replicas)
     held_out_replicas: int = 1
     network: NetworkConfig = field(default_factory=NetworkConfig)
@@ -74,6 +76,9 @@ class TrainConfig:
                 raise ConfigError(f"trained names parameter groups of the hop policy (learner: hops): {', '.join(PARAMETERS)}"
                                   + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
 
+        if self.schedule_iterations is not None and (self.schedule != "cosine" or self.schedule_iterations < self.iterations):
+            raise ConfigError(f"schedule_iterations ({self.schedule_iterations}) is for schedule: cosine and must be at least "
+                              f"iterations ({self.iterations})")
         if self.start_policy is not None and self.learner != "hops":
             raise ConfigError("start_policy is for learner: hops (a hop-policy file to start from)")
         if self.network_device is not None:

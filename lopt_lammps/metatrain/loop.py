@@ -143,7 +143,7 @@ def train(
     start_theta = learner.initial()
     theta = torch.nn.Parameter(start_theta.clone())
     trainer = make_trainer(config.trainer, config.seed, config.pairs, config.sigma, config.learning_rate, learner.scale(),
-                           config.schedule, config.iterations, learner.noise_blocks)
+                           config.schedule, config.schedule_iterations or config.iterations, learner.noise_blocks)
     start, history = 0, []
     state_path = out / STATE_FILE
     if state_path.exists():
