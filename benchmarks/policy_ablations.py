@@ -1,11 +1,13 @@
-"""What a trained hop policy learned, part by part: policies with one trained part switched off.
+"""What a trained hop policy learned, part by part: policies with one trained part switched off,
+and with one trained part alone.
 
 For each parameter slice (``lopt_lammps.search.learned_policy.PARAMETERS``) in which a trained
 policy differs from its untrained start (basin hopping's defaults as a policy), writes
-``OUT/without-<slice>.json``: the trained policy with that slice reset to its start. Compare
-them with ``benchmarks/search_quality.py --learned without-swap_strong=OUT/without-swap_strong.json
+``OUT/without-<slice>.json``, the trained policy with that slice reset to its start, and
+``OUT/only-<slice>.json``, the start with that slice alone trained. Compare them with
+``benchmarks/search_quality.py --learned without-swap_strong=OUT/without-swap_strong.json
 ... --versus trained`` (the ablation switched off is the only difference between two runs of a
-pair of seeds).
+pair of seeds); an ``only-`` file against ``untrained`` measures what that part does by itself.
 
 Usage: ``python benchmarks/policy_ablations.py [POLICY] --out results/policy-ablations``
 (POLICY: the shipped ``lopt_lammps/data/learned_policy.json`` by default); prints the paths
@@ -25,12 +27,14 @@ from lopt_lammps.search.policies import BasinHoppingSettings
 
 
 def ablations(theta: np.ndarray, start: np.ndarray) -> dict[str, np.ndarray]:
-    """Per trained slice, ``theta`` with that slice reset to ``start``."""
+    """Per trained slice ``name``: ``without-name``, ``theta`` with that slice reset to ``start``,
+    and ``only-name``, ``start`` with that slice from ``theta``."""
     out = {}
     for name in changed_slices(theta, start):
         where = slices()[name]
-        out[name] = theta.copy()
-        out[name][where] = start[where]
+        for label, base, part in (("without", theta, start), ("only", start, theta)):
+            out[f"{label}-{name}"] = base.copy()
+            out[f"{label}-{name}"][where] = part[where]
     return out
 
 
@@ -45,10 +49,12 @@ def main() -> None:
     if not variants:
         raise SystemExit(f"{path} is its untrained start: nothing was trained to switch off")
     args.out.mkdir(parents=True, exist_ok=True)
-    for name, ablated in variants.items():
-        target = args.out / f"without-{name}.json"
-        save_policy(target, ablated, patience, {**metadata, "ablated": f"{name} reset to its untrained start", "from": str(path)})
-        print(f"without-{name}={target}")
+    for label, variant in variants.items():
+        target = args.out / f"{label}.json"
+        kept, name = label.split("-", 1)
+        what = f"{name} reset to its untrained start" if kept == "without" else f"all but {name} reset to the untrained start"
+        save_policy(target, variant, patience, {**metadata, "ablated": what, "from": str(path)})
+        print(f"{label}={target}")
 
 
 if __name__ == "__main__":
