@@ -237,15 +237,16 @@ def test_a_tiny_hop_policy_training_runs_and_resumes_bit_identically(tmp_path):
     assert stopped == [{k: v for k, v in record.items() if not k.startswith("held_out")} for record in history[:2]]
 
 
-def test_the_shipped_policy_is_basin_hopping_with_trained_swap_choices_and_stagnation_shift():
+def test_the_shipped_policy_is_basin_hopping_with_trained_swaps_move_mix_step_and_temperature():
     from lopt_lammps.metatrain import TrainConfig
     from lopt_lammps.pretrained import pretrained_policy_path, resolve_method
 
     theta, patience, metadata = load_policy(pretrained_policy_path())
     trained = changed_slices(theta, initial_parameters(BasinHoppingSettings()))
-    assert trained == ["move_stagnation", "swap_strong", "swap_weak"] and patience == BasinHoppingSettings().patience
+    assert trained == ["move_logits", "move_stagnation", "swap_strong", "swap_weak", "log_step", "log_kt", "kt_stagnation"]
+    assert patience == BasinHoppingSettings().patience
     # the last of the workflow's training stages (snakemake metatrain)
-    config = TrainConfig.from_yaml(Path(__file__).resolve().parent.parent / "workflows/config/metatrain-hop-policy-stage2.yaml")
+    config = TrainConfig.from_yaml(Path(__file__).resolve().parent.parent / "workflows/config/metatrain-hop-policy-stage3.yaml")
     assert config.is_written_in(json.loads(metadata["training_config"]))  # reproducible from it
     assert metadata["iterations"] == config.iterations
     assert resolve_method("auto", None)[0] == "learned"
