@@ -26,15 +26,17 @@ from lopt_lammps.search.learned_policy import changed_slices, initial_parameters
 from lopt_lammps.search.policies import BasinHoppingSettings
 
 
-def ablations(theta: np.ndarray, start: np.ndarray) -> dict[str, np.ndarray]:
-    """Per trained slice ``name``: ``without-name``, ``theta`` with that slice reset to ``start``,
-    and ``only-name``, ``start`` with that slice from ``theta``."""
+def ablations(theta: np.ndarray, start: np.ndarray) -> dict[str, tuple[np.ndarray, str]]:
+    """Per trained slice ``name``, with what each variant is: ``without-name``, ``theta`` with
+    that slice reset to ``start``, and ``only-name``, ``start`` with that slice from ``theta``."""
     out = {}
     for name in changed_slices(theta, start):
         where = slices()[name]
-        for label, base, part in (("without", theta, start), ("only", start, theta)):
-            out[f"{label}-{name}"] = base.copy()
-            out[f"{label}-{name}"][where] = part[where]
+        for label, base, part, what in (("without", theta, start, f"{name} reset to its untrained start"),
+                                        ("only", start, theta, f"all but {name} reset to the untrained start")):
+            variant = base.copy()
+            variant[where] = part[where]
+            out[f"{label}-{name}"] = (variant, what)
     return out
 
 
@@ -49,10 +51,8 @@ def main() -> None:
     if not variants:
         raise SystemExit(f"{path} is its untrained start: nothing was trained to switch off")
     args.out.mkdir(parents=True, exist_ok=True)
-    for label, variant in variants.items():
+    for label, (variant, what) in variants.items():
         target = args.out / f"{label}.json"
-        kept, name = label.split("-", 1)
-        what = f"{name} reset to its untrained start" if kept == "without" else f"all but {name} reset to the untrained start"
         save_policy(target, variant, patience, {**metadata, "ablated": what, "from": str(path)})
         print(f"{label}={target}")
 
