@@ -87,6 +87,19 @@ def test_resume_after_a_kill_is_bit_identical(tmp_path):
     assert torch.equal(LearnedOptimizerNet.load(tmp_path / "resumed" / "optimizer.pt").theta.detach(), straight)
 
 
+
+def test_a_run_stopped_partway_along_its_schedule_extends_to_the_whole_run(tmp_path):
+    whole = tiny_config(schedule="cosine")
+    straight = train(whole, tmp_path / "straight", progress=False)
+    train(tiny_config(schedule="cosine", iterations=2, schedule_iterations=4), tmp_path / "extended", progress=False)
+    extended = train(whole, tmp_path / "extended", progress=False)
+    assert torch.equal(straight, extended)
+    assert (tmp_path / "extended" / "history.json").read_text() == (tmp_path / "straight" / "history.json").read_text()
+    with pytest.raises(CheckpointError, match="different training configuration"):  # another schedule
+        train(tiny_config(schedule="cosine", iterations=6), tmp_path / "extended", progress=False)
+    with pytest.raises(CheckpointError, match="more than iterations"):
+        train(tiny_config(schedule="cosine", iterations=2, schedule_iterations=4), tmp_path / "extended", progress=False)
+
 @pytest.mark.slow
 
 def test_two_workers_give_the_same_update_as_one(tmp_path):
@@ -228,6 +241,8 @@ def test_a_checkpoint_from_before_a_new_key_still_resumes():
     assert config.is_written_in(stored)
     assert not config.is_written_in({**stored, "pairs": 4})
     assert not config.is_written_in({**stored, "no_such_key": 1}) and not config.is_written_in("pairs: 3")
+    assert config.continues(stored) and config.continues({**stored, "iterations": 1})
+    assert not config.continues({**stored, "pairs": 4}) and not config.continues("pairs: 3")
 
 
 def _alive(pid: int) -> bool:

@@ -79,11 +79,14 @@ def load_state(path: Path, config: TrainConfig) -> dict[str, Any]:
     if (not isinstance(payload.get("iteration"), int) or not isinstance(payload.get("trainer"), dict)
             or not isinstance(payload.get("history"), str) or not isinstance(theta, torch.Tensor) or not torch.isfinite(theta).all()):
         raise CheckpointError(f"training checkpoint {path} is damaged (missing or non-finite entries); delete it to start over")
-    if not config.is_written_in(payload.get("config")):
+    if not config.continues(payload.get("config")):
         raise CheckpointError(
             f"{path} was written with a different training configuration; use the same "
-            "configuration to resume, or a new output folder"
+            "configuration to resume (only iterations may grow, along the same schedule), or a new output folder"
         )
+    if payload["iteration"] > config.iterations:
+        raise CheckpointError(f"{path} holds {payload['iteration']} iterations, more than iterations ({config.iterations}); "
+                              "raise iterations or use a new output folder")
     return payload
 
 
@@ -143,7 +146,7 @@ def train(
     start_theta = learner.initial()
     theta = torch.nn.Parameter(start_theta.clone())
     trainer = make_trainer(config.trainer, config.seed, config.pairs, config.sigma, config.learning_rate, learner.scale(),
-                           config.schedule, config.schedule_iterations or config.iterations, learner.noise_blocks)
+                           config.schedule, config.schedule_length, learner.noise_blocks)
     start, history = 0, []
     state_path = out / STATE_FILE
     if state_path.exists():
