@@ -104,26 +104,18 @@ class TrainConfig:
         """Iterations the learning-rate schedule spans."""
         return self.schedule_iterations or self.iterations
 
-    def is_written_in(self, stored: Any) -> bool:
-        """Whether ``stored`` (a checkpoint's or a trained file's ``to_dict()``, perhaps from an
-        older version that lacked keys added since with their defaults) is this configuration."""
-        return self._read(stored) == self
-
     def continues(self, stored: Any) -> bool:
-        """Whether a checkpoint written under ``stored`` may be trained on under this configuration:
-        the same, or the same but for ``iterations`` with the same learning-rate schedule (a run
-        stopped partway along its ``schedule_iterations`` and extended)."""
-        earlier = self._read(stored)
+        """Whether a checkpoint written under ``stored`` (its ``to_dict()``, perhaps from an older
+        version that lacked keys added since with their defaults) may be trained on under this
+        configuration: the same, or the same but for ``iterations`` with the same learning-rate
+        schedule (a run stopped partway along its ``schedule_iterations`` and extended)."""
+        try:
+            earlier = type(self).from_dict(stored) if isinstance(stored, dict) else None
+        except ConfigError:
+            return False
         if earlier is None or (self.schedule == "cosine" and earlier.schedule_length != self.schedule_length):
             return False
         return replace(earlier, iterations=self.iterations, schedule_iterations=self.schedule_iterations) == self
-
-    @classmethod
-    def _read(cls, stored: Any) -> "TrainConfig | None":
-        try:
-            return cls.from_dict(stored) if isinstance(stored, dict) else None
-        except ConfigError:
-            return None
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "TrainConfig":
