@@ -12,7 +12,8 @@ iterations (Fisher). Runs resume from ``OUT/<config>`` (delete it to rerun).
 
 ``--trained FOLDER ...`` runs nothing: it reads the same diagnostics from finished training
 runs (``lopt-lammps train CONFIG --out FOLDER``, one folder per ``--configs`` entry, in order)
-over all their iterations (a stopped run: those it finished), with the held-out metric's change
+over all their iterations (a stopped run: those it finished; ``--after N``: those after the
+first N), with the held-out metric's change
 from the start, and writes them to the section ``es-signal-trained`` (``--section`` names another).
 
 Usage: ``python benchmarks/es_signal.py [--configs workflows/config/metatrain-hops.yaml ...]
@@ -50,13 +51,17 @@ def signal_row(config_path: Path, iterations: int, workers: int, out: Path) -> d
     return summary(config_path, config, json.loads((folder / "history.json").read_text()))
 
 
-def trained_row(config_path: Path, folder: Path) -> dict:
-    """The diagnostics of a finished training run of ``config_path`` in ``folder``, with its held-out metric."""
+def trained_row(config_path: Path, folder: Path, after: int = 0) -> dict:
+    """The diagnostics of a finished training run of ``config_path`` in ``folder``, with its
+    held-out metric, over its iterations after the first ``after``."""
     if not (folder / "history.json").is_file():
         raise SystemExit(f"{folder} holds no history.json: give the --out folder of a training run that has saved a checkpoint")
-    history = json.loads((folder / "history.json").read_text())
+    history = json.loads((folder / "history.json").read_text())[after:]
+    if not history:
+        raise SystemExit(f"{folder} has no iterations after the first {after}: lower --after")
     row = summary(config_path, TrainConfig.from_yaml(config_path), history)
     row["folder"] = str(folder)
+    row["first_iteration"] = after + 1
     row["held_out_change"] = [{"iteration": h["iteration"], "change": h["held_out_change"], "interval": h["held_out_change_interval"]}
                               for h in history if "held_out_change" in h]
     return row
@@ -84,6 +89,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("results/es-signal"))
     parser.add_argument("--trained", nargs="+", type=Path, metavar="FOLDER",
                         help="summarise these finished training runs of --configs (in order) instead of training")
+    parser.add_argument("--after", type=int, default=0, metavar="N",
+                        help="with --trained: summarise only the iterations after the first N (a run's later part)")
     parser.add_argument("--json", action="store_true", help="end with the table as one line of JSON")
     parser.add_argument("--no-write", action="store_true", help="print only, do not update docs/benchmarks.md")
     parser.add_argument("--section", help="section of docs/benchmarks.md (default: es-signal, with --trained es-signal-trained)")
@@ -91,7 +98,9 @@ def main() -> None:
     if args.trained:
         if len(args.trained) != len(args.configs):
             raise SystemExit(f"--trained names {len(args.trained)} folders for {len(args.configs)} --configs: give one folder per configuration")
-        publish_trained([trained_row(path.resolve(), folder) for path, folder in zip(args.configs, args.trained)], args)
+        if args.after < 0:
+            raise SystemExit(f"--after {args.after}: give the number of first iterations to leave out (0 or more)")
+        publish_trained([trained_row(path.resolve(), folder, args.after) for path, folder in zip(args.configs, args.trained)], args)
         return
     rows = [signal_row(path.resolve(), args.iterations, args.workers, args.out) for path in args.configs]
     section = args.section or "es-signal"
@@ -124,7 +133,7 @@ def publish_trained(rows: list[dict], args: argparse.Namespace) -> None:
         f"## The ES signal over whole training runs (`benchmarks/es_signal.py --trained`, section {section})",
         "",
         f"Summarised on {machine()}. As the section above, over all iterations of finished",
-        "training runs; held-out: the change of the run's own held-out metric (its configuration's",
+        f"training runs{f' after their first {args.after}' if args.after else ''}; held-out: the change of the run's own held-out metric (its configuration's",
         "held_out compositions) from the parameters training started from, paired, with its 95 % interval",
         "(lower is better).",
         "",
@@ -133,7 +142,9 @@ def publish_trained(rows: list[dict], args: argparse.Namespace) -> None:
     ]
     for r in rows:
         held = ", ".join(f"{h['iteration'] + 1}: {h['change']:+.2f} ± {h['interval']:.2f}" for h in r["held_out_change"]) or "-"
-        lines.append(f"| `{r['config']}` | {r['parameters']} | {r['pairs']} | {r['iterations']} | "
+        first, last = r["first_iteration"], r["first_iteration"] + r["iterations"] - 1
+        iterations = r["iterations"] if first == 1 else f"{first}-{last}"
+        lines.append(f"| `{r['config']}` | {r['parameters']} | {r['pairs']} | {iterations} | "
                      f"{r['mean_cosine']:.2f} ± {r['mean_cosine_interval']:.2f} | {r['noise_spread']:.2f} | "
                      f"{r['combined_p']:.2g} | {r['drift_over_random_walk']:.2f} | {held} |")
     publish(section, lines, rows, not args.no_write, args.json)
