@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lopt_lammps.errors import CheckpointError
 from lopt_lammps.pretrained import pretrained_policy_path
 from lopt_lammps.search.learned_policy import changed_slices, initial_parameters, load_policy, save_policy, slices
 from lopt_lammps.search.policies import BasinHoppingSettings
@@ -51,11 +52,15 @@ def main() -> None:
                              "(the earlier stage a policy was trained from: what that training changed, part by part)")
     args = parser.parse_args()
     path = args.policy or pretrained_policy_path()
-    theta, patience, metadata = load_policy(path)
-    if args.start is None:
+    try:
+        theta, patience, metadata = load_policy(path)
+        start_file = None if args.start is None else load_policy(args.start)
+    except CheckpointError as err:
+        raise SystemExit(str(err)) from None
+    if start_file is None:
         start, start_name = initial_parameters(BasinHoppingSettings()), "untrained start"
     else:
-        start, start_patience, _ = load_policy(args.start)
+        start, start_patience, _ = start_file
         if start_patience != patience:
             raise SystemExit(f"--start {args.start} has patience {start_patience}, {path} has {patience}: give the stage {path} was trained from")
         start_name = f"start {args.start}"
