@@ -55,13 +55,12 @@ from _kept import run_kept  # noqa: E402
 from _report import machine, update_section  # noqa: E402
 
 from lopt_lammps import statistics as st  # noqa: E402
-from lopt_lammps.metatrain.objective import GAP_FLOOR, log_gap_loss  # noqa: E402
+from lopt_lammps.metatrain.objective import GAP_FLOOR, HIT_TOLERANCE, log_gap_loss  # noqa: E402
 from lopt_lammps.references import load_references, references_fingerprint  # noqa: E402
 from lopt_lammps.search import METHODS  # noqa: E402
 from lopt_lammps.search.result import SearchResult, traces_from_json, traces_to_json  # noqa: E402
 from lopt_lammps.systems import System, default_boundary  # noqa: E402
 
-TOLERANCE = 1e-3
 FIGURES = Path(__file__).resolve().parent.parent / "docs" / "figures"
 #: methods that run all their seeds at once (a job takes a share of the seeds, not one; bh with
 #: its default L-BFGS minimiser)
@@ -174,7 +173,7 @@ class Outcome:
     @classmethod
     def of(cls, results: list[SearchResult], reference: float, budget: int) -> "Outcome":
         runs = sorted((run for result in results for run in result.runs), key=lambda run: run.seed)
-        hits = [run.first_hit(reference, TOLERANCE) for run in runs]
+        hits = [run.first_hit(reference, HIT_TOLERANCE) for run in runs]
         evaluations = np.array([math.inf if h is None else h for h in hits], dtype=float)
         seconds = np.array([math.inf if h is None else h / run.evaluations * run.notes["seconds"] for h, run in zip(hits, runs)])
         cpu = np.array([run.notes["seconds"] for run in runs])
@@ -227,7 +226,7 @@ def table_rows(system: str, reference: float, outcomes: dict[str, Outcome], budg
             row["p_success_vs_baseline"] = st.fisher_p(o.successes, n, baseline.successes, len(baseline.evaluations))
             row["p_time_vs_baseline"] = st.logrank_p(o.evaluations, baseline.evaluations, budget)
             row["p_gap_vs_baseline"] = st.wilcoxon_p(o.gaps, baseline.gaps)
-            row["gap_lower_than_baseline"] = int((o.gaps < baseline.gaps - TOLERANCE).sum())
+            row["gap_lower_than_baseline"] = int((o.gaps < baseline.gaps - HIT_TOLERANCE).sum())
         rows.append(row)
     return rows
 
@@ -356,7 +355,7 @@ def main() -> None:
         "",
         f"Measured on {machine()}. {args.seeds} paired seeds (seed s starts every method from the same",
         f"structure) x {args.budget:,} energy+force evaluations per system and method. A hit is a best energy",
-        f"within {TOLERANCE:g} of the best-known energy (references file {references_fingerprint()}). Success",
+        f"within {HIT_TOLERANCE:g} of the best-known energy (references file {references_fingerprint()}). Success",
         "rates with exact 95 % intervals; medians over seeds (a miss counts as never) with bootstrap 95 %",
         f"intervals; seconds are CPU seconds, a seed's share of its process (the whole search's, per seed, in the mean column). Tests against `{args.versus}`: Fisher's exact",
         "test on success; the log-rank test on evaluations to hit; the Wilcoxon signed-rank test on the final gaps",

@@ -20,6 +20,7 @@ from lopt_lammps.metatrain import (
     TaskDistribution,
     TrainConfig,
     anytime_loss,
+    hit_time_loss,
     evaluate_population,
     make_trainer,
     train,
@@ -56,6 +57,32 @@ def test_anytime_loss_integrates_the_best_so_far():
     assert anytime_loss([1, 3], [-1.0, -3.0], 4, 1.0) == pytest.approx(-2.0)
     assert anytime_loss([1, 3], [-1.0, -3.0], 4, 2.0) == pytest.approx(-1.0)
     assert np.isnan(anytime_loss([], [], 4, 1.0))
+
+
+def test_hit_time_loss_orders_early_hits_before_late_hits_before_misses():
+    budget, reference = 1000, -10.0
+    early = hit_time_loss([1, 101], [-9.0, -10.0], budget, reference)
+    late = hit_time_loss([1, 901], [-9.0, -9.9995], budget, reference)  # within 1e-3: a hit
+    near_miss = hit_time_loss([1, 500], [-9.0, -9.99], budget, reference)
+    far_miss = hit_time_loss([1], [-9.0], budget, reference)
+    assert (early, late) == (pytest.approx(0.1), pytest.approx(0.9))
+    assert near_miss == pytest.approx(2.0) and far_miss == pytest.approx(4.0)  # 1 + log10(gap / 1e-3)
+    assert hit_time_loss([1, 1001], [-9.0, -10.0], budget, reference) == far_miss  # a hit after the budget misses
+    assert hit_time_loss([], [], budget, reference) == pytest.approx(5.0)
+
+
+def test_the_hit_time_objective_is_for_hop_policies_and_scores_real_searches():
+    from lopt_lammps.metatrain.learners import make_learner
+    from lopt_lammps.metatrain.tasks import Task
+
+    with pytest.raises(ConfigError, match="objective 'hit_rate' unknown: log_gap or hit_time"):
+        TrainConfig.from_dict({"learner": "hops", "objective": "hit_rate"})
+    with pytest.raises(ConfigError, match="objective hit_time is for learner: hops"):
+        TrainConfig.from_dict({"objective": "hit_time"})
+    learner = make_learner(TrainConfig.from_dict({"learner": "hops", "objective": "hit_time", "hops": {"patience": 50}}))
+    theta = learner.initial()[None]
+    losses = learner.evaluate(theta, Task("LJ13", 3000, 4), 2, None)
+    assert losses.shape == (1, 2) and np.all((losses > 0) & (losses < 1))  # LJ13's icosahedron, hit within the budget
 
 
 def test_held_out_tasks_are_never_sampled():

@@ -13,7 +13,7 @@ from .loop import (
     train_parallel,
     workers_from_environment,
 )
-from .objective import anytime_loss, final_loss, log_gap_loss
+from .objective import anytime_loss, final_loss, hit_time_loss, log_gap_loss
 from .tasks import Task, TaskDistribution
 from .trainers import AntitheticES, GeneticAlgorithm, make_trainer
 
@@ -31,6 +31,7 @@ __all__ = [
     "evaluate_population",
     "final_loss",
     "load_state",
+    "hit_time_loss",
     "log_gap_loss",
     "make_learner",
     "output_path",

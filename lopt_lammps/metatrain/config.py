@@ -36,6 +36,8 @@ class TrainConfig:
     learner: str = "rule"
     #: one loss per member from the per-task losses: "standardise" (centred, scaled) or "rank" (centred ranks)
     shaping: str = "standardise"
+    #: learner "hops": the meta-objective, "log_gap" (anytime log gap) or "hit_time" (share of the budget before the first hit)
+    objective: str = "log_gap"
     #: learning rate: "constant", or "cosine" decay to a tenth
     schedule: str = "constant"
     #: iterations the cosine schedule spans; unset: ``iterations``. Longer: the run ends partway along it
@@ -65,7 +67,8 @@ class TrainConfig:
         if not (self.sigma > 0 and self.learning_rate > 0):
             raise ConfigError(f"sigma ({self.sigma}) and learning_rate ({self.learning_rate}) must be finite numbers above zero")
         for key, allowed in (("trainer", ("esmc", "es", "ga")), ("learner", ("rule", "hops")),
-                             ("shaping", ("standardise", "rank")), ("schedule", ("constant", "cosine"))):
+                             ("shaping", ("standardise", "rank")), ("schedule", ("constant", "cosine")),
+                             ("objective", ("log_gap", "hit_time"))):
             if getattr(self, key) not in allowed:
                 raise ConfigError(f"{key} {getattr(self, key)!r} unknown: {' or '.join(allowed)}")
         if self.trained:
@@ -79,6 +82,8 @@ class TrainConfig:
         if self.schedule_iterations is not None and (self.schedule != "cosine" or self.schedule_iterations < self.iterations):
             raise ConfigError(f"schedule_iterations ({self.schedule_iterations}) is for schedule: cosine and must be at least "
                               f"iterations ({self.iterations})")
+        if self.objective != "log_gap" and self.learner != "hops":
+            raise ConfigError(f"objective {self.objective} is for learner: hops (the update rule's objective is fixed)")
         if self.start_policy is not None and self.learner != "hops":
             raise ConfigError("start_policy is for learner: hops (a hop-policy file to start from)")
         if self.network_device is not None:

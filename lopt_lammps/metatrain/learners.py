@@ -5,7 +5,8 @@ of parameter vectors is scored on a task, and how the result is saved.
   random starts, scored by the anytime best energy per atom (:func:`anytime_loss`);
 * :class:`HopLearner`: the learned hop policy on the deployed search (hop policy + L-BFGS
   to each minimum) over a horizon of evaluations, scored by the anytime log gap to the
-  task's best-known energy (:func:`log_gap_loss`).
+  task's best-known energy (:func:`log_gap_loss`) or by the time to the first hit of it
+  (:func:`hit_time_loss`), as the configuration's ``objective`` says.
 
 Members of a population run side by side as replicas of one LAMMPS instance, and member
 p's replica r starts from the same structure and draws the same random numbers as every
@@ -27,7 +28,7 @@ from ..search.learned_policy import NOISE_BLOCKS, LearnedHopPolicy, initial_para
 from ..search.policies import BasinHoppingSettings
 from .config import TrainConfig
 from .evaluate import evaluate_population
-from .objective import log_gap_loss
+from .objective import OBJECTIVES
 from .tasks import Task
 
 
@@ -71,6 +72,7 @@ class HopLearner:
         self.settings = BasinHoppingSettings(**config.hops)
         self.references = load_references()
         self.trained = config.trained
+        self.loss = OBJECTIVES[config.objective]
         self.start = (initial_parameters(self.settings) if config.start_policy is None
                       else self._read_start(Path(config.start_policy)))
 
@@ -109,7 +111,7 @@ class HopLearner:
         chains = [Chain(system, seed, LearnedHopPolicy(system, theta.numpy(), self.settings.patience))
                   for theta in thetas for seed in seeds]
         runs = run_batched(system, chains, task.budget, lbfgs(system), self.settings.tolerance, MAX_RELAXATION, accelerator)
-        losses = np.array([log_gap_loss(r.trace_evaluations, r.trace_energies, task.budget, reference) for r in runs])
+        losses = np.array([self.loss(r.trace_evaluations, r.trace_energies, task.budget, reference) for r in runs])
         return losses.reshape(len(thetas), replicas)
 
     def save(self, theta: torch.Tensor, path: Path, metadata: dict[str, Any]) -> None:

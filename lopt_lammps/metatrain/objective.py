@@ -10,6 +10,10 @@ For a replica of a task with N atoms and cohesive energy scale E0 (see
 the mean over the unroll of the best-so-far energy per atom in units of the cohesive
 energy. Reaching low energies early lowers L; dividing by N * E0 makes clusters of any
 size and element weigh alike. The final term F = b(U) / (N * E0) is reported too.
+
+Hop policies (``OBJECTIVES``, the training configuration's ``objective``): the anytime mean
+of the log gap to the best-known energy (``log_gap``), or the share of the budget spent
+before the first hit (``hit_time``), the quantity the benchmarks' hit-time targets measure.
 """
 
 from __future__ import annotations
@@ -54,3 +58,25 @@ def log_gap_loss(evaluations: list[int], energies: list[float], budget: int, ref
     logs = np.array([gap(e) for e in energies])
     before = (ev[0] - 1) * gap(reference + 10.0)
     return float((before + (logs * np.diff(ev)).sum()) / budget)
+
+
+#: a hit: a best energy within this of the best-known one (energy units; the benchmarks' tolerance)
+HIT_TOLERANCE = 1e-3
+
+
+def hit_time_loss(evaluations: list[int], energies: list[float], budget: int, reference: float) -> float:
+    """Hop policies: (first hit - 1) / budget, in [0, 1), for a run that comes within
+    :data:`HIT_TOLERANCE` of ``reference`` by evaluation ``budget``; a miss scores
+    1 + log10(final gap / HIT_TOLERANCE) (above 1), so misses are ordered by where they ended
+    and do not tie. A run that records nothing scores as a miss 10 energy units away.
+    """
+    within = [(ev, en) for ev, en in zip(evaluations, energies) if ev <= budget]
+    for ev, en in within:
+        if en <= reference + HIT_TOLERANCE:
+            return (ev - 1) / budget
+    final_gap = within[-1][1] - reference if within else 10.0
+    return 1.0 + math.log10(final_gap / HIT_TOLERANCE)
+
+
+#: the hop policies' meta-objectives by name (``TrainConfig.objective``)
+OBJECTIVES = {"log_gap": log_gap_loss, "hit_time": hit_time_loss}
