@@ -12,6 +12,7 @@ from ..errors import ConfigError
 from ..optimizers import NetworkConfig
 from ..optimizers.learned import network_device
 from ..typed import build
+from .objective import OBJECTIVES
 from .tasks import TaskDistribution
 
 #: how errors name a training configuration
@@ -68,7 +69,7 @@ class TrainConfig:
             raise ConfigError(f"sigma ({self.sigma}) and learning_rate ({self.learning_rate}) must be finite numbers above zero")
         for key, allowed in (("trainer", ("esmc", "es", "ga")), ("learner", ("rule", "hops")),
                              ("shaping", ("standardise", "rank")), ("schedule", ("constant", "cosine")),
-                             ("objective", ("log_gap", "hit_time"))):
+                             ("objective", tuple(OBJECTIVES))):
             if getattr(self, key) not in allowed:
                 raise ConfigError(f"{key} {getattr(self, key)!r} unknown: {' or '.join(allowed)}")
         if self.trained:

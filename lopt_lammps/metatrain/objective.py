@@ -22,6 +22,8 @@ import math
 
 import numpy as np
 
+from ..search.result import first_hit
+
 
 def anytime_loss(evaluations: list[int], energies: list[float], budget: int, scale: float) -> float:
     """Mean of the best-so-far energy over evaluations 1..budget, divided by ``scale``.
@@ -70,11 +72,11 @@ def hit_time_loss(evaluations: list[int], energies: list[float], budget: int, re
     1 + log10(final gap / HIT_TOLERANCE) (above 1), so misses are ordered by where they ended
     and do not tie. A run that records nothing scores as a miss 10 energy units away.
     """
-    within = [(ev, en) for ev, en in zip(evaluations, energies) if ev <= budget]
-    for ev, en in within:
-        if en <= reference + HIT_TOLERANCE:
-            return (ev - 1) / budget
-    final_gap = within[-1][1] - reference if within else 10.0
+    hit = first_hit(evaluations, energies, reference, HIT_TOLERANCE)
+    if hit is not None and hit <= budget:
+        return (hit - 1) / budget
+    within = [en for ev, en in zip(evaluations, energies) if ev <= budget]
+    final_gap = within[-1] - reference if within else 10.0
     return 1.0 + math.log10(final_gap / HIT_TOLERANCE)
 
 

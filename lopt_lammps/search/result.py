@@ -42,10 +42,15 @@ class SeedRun:
 
     def first_hit(self, reference: float, tolerance: float) -> int | None:
         """First evaluation at which the best energy came within ``tolerance`` of ``reference``."""
-        for ev, en in zip(self.trace_evaluations, self.trace_energies):
-            if en <= reference + tolerance:
-                return int(ev)
-        return None
+        return first_hit(self.trace_evaluations, self.trace_energies, reference, tolerance)
+
+
+def first_hit(evaluations: list[int], energies: list[float], reference: float, tolerance: float) -> int | None:
+    """First of a trace's ``evaluations`` whose best energy is within ``tolerance`` of ``reference``."""
+    for ev, en in zip(evaluations, energies):
+        if en <= reference + tolerance:
+            return int(ev)
+    return None
 
 
 @dataclass
