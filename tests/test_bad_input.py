@@ -383,6 +383,8 @@ def test_damaged_hop_policies_are_refused(tmp_path, capsys, theta, message):
         ("network: {momentum_decays: [0.5, 1.5, 0.9]}", "network: decays must lie between 0 and 1"),
         ("distribution: {unroll: 5}", "distribution.unroll: 5 is not a list of 2 (whole number, whole number)"),
         ("distribution: {families: [[LJ, 0, 0]]}", "family LJ needs sizes 2 <= low <= high"),
+        ("distribution: {family_share: 0.5}", "family_share (0.5) needs families and compositions"),
+        ("distribution: {compositions: [Ag3Cu2], family_share: 1.5}", "family_share (1.5) needs families and compositions"),
         ("distribution: {held_out: [Au13]}", "distribution: Au13: no shipped potential has parameters for Au"),
         ("trainer: [esmc]", "trainer: ['esmc'] is not a text"),
         ("trainer: sgd", "trainer 'sgd' unknown: esmc or es or ga"),

@@ -92,6 +92,19 @@ def test_held_out_tasks_are_never_sampled():
     assert dist.sample(3, 7, 2) == dist.sample(3, 7, 2)
 
 
+def test_family_share_stratifies_each_iteration():
+    dist = TaskDistribution(families=(("LJ", 31, 37),), compositions=("Ag24Cu6", "Ag21Cu10"), family_share=0.5)
+    for it in range(20):
+        tasks = dist.sample(13, it, 2)
+        assert [t.formula.startswith("LJ") for t in tasks] == [True, False]
+        assert 31 <= int(tasks[0].formula[2:]) <= 37 and tasks[1].formula in dist.compositions
+    assert sum(t.formula.startswith("LJ") for t in dist.sample(13, 0, 5)) == 2  # round(2.5) to even
+    # unset, the draws of earlier configurations stay as they were (the tenth try's, seed 10, 8 x 4 tasks)
+    earlier = TaskDistribution(families=(("LJ", 31, 37),), compositions=("Ag24Cu6", "Ag21Cu10", "Ag27Cu5", "Ag22Cu11"))
+    drawn = sorted(t.formula for it in range(8) for t in earlier.sample(10, it, 4) if t.formula.startswith("LJ"))
+    assert drawn == ["LJ31", "LJ32", "LJ33", "LJ37", "LJ37", "LJ37"]
+
+
 def tiny_config(**overrides) -> TrainConfig:
     values = dict(
         seed=1, iterations=4, pairs=3, sigma=0.05, learning_rate=0.05, tasks_per_iteration=2, replicas=1,

@@ -37,6 +37,10 @@ class TaskDistribution:
     families: tuple[tuple[str, int, int], ...] = (("Ag", 10, 40), ("Cu", 10, 40), ("LJ", 10, 40))
     #: fixed compositions sampled alongside the families (each as likely as one family)
     compositions: tuple[str, ...] = ()
+    #: share of each iteration's tasks drawn from the families (the nearest whole number of
+    #: them, the rest from the compositions: stratified); unset: every family and composition
+    #: is one equally likely draw
+    family_share: float | None = None
     unroll: tuple[int, int] = (200, 600)
     #: held-out tasks: never trained on
     held_out: tuple[str, ...] = ("Ag10Cu3", "Ag15Cu5", "Ag27Cu7", "Ag30Cu8", "LJ45", "LJ55")
@@ -54,6 +58,9 @@ class TaskDistribution:
                 System.parse(formula, boundary=default_boundary(formula))
             except LoptError as err:
                 raise ConfigError(f"distribution: {formula}: {err}") from None
+        if self.family_share is not None and not (0.0 <= self.family_share <= 1.0 and self.families and self.compositions):
+            raise ConfigError(f"distribution: family_share ({self.family_share}) needs families and compositions and "
+                              "a value from 0 to 1")
         if not 1 <= self.unroll[0] <= self.unroll[1] or self.held_out_budget < 1:
             raise ConfigError("distribution: unroll needs 1 <= shortest <= longest, and held_out_budget must be at least 1")
         if min(self.held_out_seeds, default=0) < 0:
@@ -62,9 +69,15 @@ class TaskDistribution:
     def sample(self, seed: int, iteration: int, count: int) -> list[Task]:
         """``count`` tasks for ``iteration``; the same arguments give the same tasks."""
         rng = np.random.default_rng([seed, iteration, 11])
+        from_families = None if self.family_share is None else round(self.family_share * count)
         tasks = []
         for k in range(count):
-            pick = int(rng.integers(len(self.families) + len(self.compositions)))
+            if from_families is None:
+                pick = int(rng.integers(len(self.families) + len(self.compositions)))
+            elif k < from_families:
+                pick = int(rng.integers(len(self.families)))
+            else:
+                pick = len(self.families) + int(rng.integers(len(self.compositions)))
             if pick < len(self.families):
                 element, low, high = self.families[pick]
                 formula = f"{element}{int(rng.integers(low, high + 1))}"
