@@ -243,11 +243,12 @@ def test_metatrain_trains_the_hop_policy_in_stages_and_checks_the_last(tmp_path)
                            "--configfile", "test.yaml"], cwd=cwd, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     commands = [line for line in done.stdout.splitlines() if " -m lopt_lammps.cli " in line]
-    for stage, before in (("stage2", "metatrain-hop-policy"), ("stage3", "metatrain-hop-policy-stage2")):
+    for stage, before in (("stage2", "metatrain-hop-policy"), ("stage3", "metatrain-hop-policy-stage2"),
+                          ("stage4", "metatrain-hop-policy-stage3")):
         trains = [c for c in commands if f"metatrain-hop-policy-{stage}.yaml" in c]
         assert len(trains) == 1 and f"--start-policy 'out dir/{before}/policy.json'" in trains[0]
     checked = sorted(re.search(r"optimizer compare '([^']+)'", c).group(1) for c in commands if "optimizer compare" in c)
-    assert checked == ["out dir/metatrain-hop-policy-stage3/policy.json", "out dir/metatrain/optimizer.pt"]
+    assert checked == ["out dir/metatrain-hop-policy-stage4/policy.json", "out dir/metatrain/optimizer.pt"]
 
 
 @pytest.mark.parametrize("profile, launcher", [(None, "mpirun"), ("slurm", "srun")])
