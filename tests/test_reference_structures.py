@@ -16,6 +16,7 @@ from scipy.optimize import minimize
 from lopt_lammps.references import load_references, structures_path
 
 STRUCTURES = read(structures_path(), ":")
+REFERENCES = load_references()
 #: references.yaml keeps 6 decimals; a stored minimum, relaxed to LAMMPS's force tolerance,
 #: lies well within this of the tight minimum
 ENERGY_TOL = 1e-5
@@ -32,15 +33,14 @@ def energy_gradient(atoms: Atoms, flat_positions: np.ndarray) -> tuple[float, np
 
 
 def test_every_established_composition_has_its_structure():
-    refs = load_references()
-    established = {f for f, r in refs.items() if r["source"].startswith("established here")}
+    established = {f for f, r in REFERENCES.items() if r["source"].startswith("established here")}
     assert established <= {a.info["system"] for a in STRUCTURES}
 
 
 @pytest.mark.parametrize("atoms", STRUCTURES, ids=[a.info["system"] for a in STRUCTURES])
 def test_reference_structure_is_a_minimum_at_its_energy(atoms):
     energy, _ = energy_gradient(atoms, atoms.positions.ravel())
-    assert energy == pytest.approx(float(load_references()[atoms.info["system"]]["energy"]), abs=ENERGY_TOL)
+    assert energy == pytest.approx(float(REFERENCES[atoms.info["system"]]["energy"]), abs=ENERGY_TOL)
     relaxed = minimize(lambda x: energy_gradient(atoms, x), atoms.positions.ravel(), jac=True, method="L-BFGS-B",
                        options={"gtol": 1e-7, "ftol": 1e-15, "maxiter": 5000})
     assert np.abs(relaxed.jac).max() < 1e-4
